@@ -1,0 +1,63 @@
+/*
+ * The SVID/GNU statistics and tuning calls, answered from the pool records.
+ *
+ * mallinfo: arena = bytes of all pools, uordblks = bytes of blocks in use
+ * (whole blocks), fordblks = the rest, ordblks = free blocks, others 0.
+ * malloc_stats / mstats: a per-pool table on stderr.
+ * mallopt / malloc_trim: nothing to tune or give back; they report so (0).
+ * Complexity: O(POOL_COUNT) (O(total capacity) with the stats option off).
+ */
+#include <malloc.h>
+#include <stdio.h>
+
+#include "poolalloc_private.h"
+
+struct mallinfo poolalloc_mallinfo(void)
+{
+    struct mallinfo mi = { 0 };
+    struct poolalloc_pool_info info;
+    for (size_t k = 0; poolalloc_pool_info(k, &info); k++) {
+        mi.arena += info.capacity * info.block_size;
+        mi.uordblks += info.in_use * info.block_size;
+        mi.ordblks += info.capacity - info.in_use;
+    }
+    mi.fordblks = mi.arena - mi.uordblks;
+    return mi;
+}
+
+void poolalloc_malloc_stats(void)
+{
+    struct poolalloc_pool_info info;
+    fprintf(stderr, "pool    block capacity   in use  high-water\n");
+    for (size_t k = 0; poolalloc_pool_info(k, &info); k++)
+        fprintf(stderr, "%4u %8u %8u %8u %11u\n", (unsigned)k, (unsigned)info.block_size,
+                (unsigned)info.capacity, (unsigned)info.in_use, (unsigned)info.high_water);
+}
+
+void poolalloc_mstats(char *title)
+{
+    if (title != NULL)
+        fprintf(stderr, "%s\n", title);
+    poolalloc_malloc_stats();
+}
+
+int poolalloc_mallopt(int param, int value)
+{
+    (void)param;
+    (void)value;
+    return 0; /* SVID: 0 = the parameter was not applied; pools have no tunables */
+}
+
+int poolalloc_malloc_trim(size_t pad)
+{
+    (void)pad;
+    return 0; /* nothing is ever given back to a system: the region is fixed */
+}
+
+#if POOLALLOC_LIBC_NAMES
+struct mallinfo mallinfo(void) __attribute__((alias("poolalloc_mallinfo")));
+void malloc_stats(void) __attribute__((alias("poolalloc_malloc_stats")));
+void mstats(char *title) __attribute__((alias("poolalloc_mstats")));
+int mallopt(int param, int value) __attribute__((alias("poolalloc_mallopt")));
+int malloc_trim(size_t pad) __attribute__((alias("poolalloc_malloc_trim")));
+#endif

@@ -1,0 +1,94 @@
+/*
+ * Aligned allocation: memalign, aligned_alloc, posix_memalign, valloc,
+ * pvalloc.
+ *
+ * Pools start naturally aligned (src/gen_layout.py), so every block of a pool
+ * with block size b is aligned to the largest power of two dividing b.  A
+ * request is served by the first pool whose blocks are large enough and
+ * aligned enough; with fallback on, by the next such pool when that one is
+ * full.  Alignments up to POOL_MALLOC_ALIGN are plain malloc.
+ *
+ * Complexity: O(POOL_COUNT) at worst (a bounded scan), O(1) per pool tried.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+
+#include "poolalloc_private.h"
+
+static bool is_power_of_two(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* Shared by all entry points; alignment is already known to be a power of two. */
+static void *alloc_aligned(size_t alignment, size_t size)
+{
+    if (alignment <= POOL_MALLOC_ALIGN)
+        return poolalloc_malloc(size);
+    if (size <= POOL_MAX_BLOCK) {
+        for (unsigned k = pool_for_size(size); k < POOL_COUNT; k++) {
+            if (pool_geometry[k].align < alignment)
+                continue;
+            void *block = pool_take(k);
+            if (block != NULL)
+                return block;
+            if (!POOLALLOC_FALLBACK)
+                break;
+        }
+    }
+    errno = ENOMEM;
+    return NULL;
+}
+
+void *poolalloc_memalign(size_t alignment, size_t size)
+{
+    if (!is_power_of_two(alignment)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return alloc_aligned(alignment, size);
+}
+
+/* C11/C17: the alignment must be a valid (power-of-two) alignment. */
+void *poolalloc_aligned_alloc(size_t alignment, size_t size)
+{
+    return poolalloc_memalign(alignment, size);
+}
+
+/* POSIX: returns the error instead of setting errno, which stays unchanged. */
+int poolalloc_posix_memalign(void **result, size_t alignment, size_t size)
+{
+    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
+        return EINVAL;
+    int saved_errno = errno;
+    void *block = alloc_aligned(alignment, size);
+    errno = saved_errno;
+    if (block == NULL)
+        return ENOMEM;
+    *result = block;
+    return 0;
+}
+
+void *poolalloc_valloc(size_t size)
+{
+    return alloc_aligned(POOLALLOC_PAGE_SIZE, size);
+}
+
+void *poolalloc_pvalloc(size_t size)
+{
+    size_t rounded;
+    if (__builtin_add_overflow(size, POOLALLOC_PAGE_SIZE - 1, &rounded)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc_aligned(POOLALLOC_PAGE_SIZE, rounded & ~(size_t)(POOLALLOC_PAGE_SIZE - 1));
+}
+
+#if POOLALLOC_LIBC_NAMES
+void *memalign(size_t alignment, size_t size) __attribute__((alias("poolalloc_memalign")));
+void *aligned_alloc(size_t alignment, size_t size) __attribute__((alias("poolalloc_aligned_alloc")));
+int posix_memalign(void **result, size_t alignment, size_t size) __attribute__((alias("poolalloc_posix_memalign")));
+void *valloc(size_t size) __attribute__((alias("poolalloc_valloc")));
+void *pvalloc(size_t size) __attribute__((alias("poolalloc_pvalloc")));
+#endif

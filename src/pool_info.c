@@ -1,0 +1,37 @@
+/*
+ * Introspection: pool count and per-pool usage.
+ *
+ * The high-water mark comes free from the bump edge, which never moves back.
+ * in_use is a counter with the stats option; without it, it is derived by
+ * walking the free list (bounded by the capacity, so a corrupted list cannot
+ * hang the walk).
+ */
+#include "poolalloc_private.h"
+
+size_t poolalloc_pool_count(void)
+{
+    return POOL_COUNT;
+}
+
+bool poolalloc_pool_info(size_t index, struct poolalloc_pool_info *info)
+{
+    if (index >= POOL_COUNT)
+        return false;
+    const struct pool_geometry *geometry = &pool_geometry[index];
+    const struct pool_state *state = &pool_state[index];
+    info->block_size = geometry->block;
+    info->capacity = (size_t)(geometry->end - geometry->start) / geometry->block;
+    info->alignment = geometry->align;
+    info->start = geometry->start;
+    info->end = geometry->end;
+    info->high_water = (size_t)(state->edge - geometry->start) / geometry->block;
+#if POOLALLOC_STATS
+    info->in_use = state->in_use;
+#else
+    size_t free_blocks = 0;
+    for (const struct free_block *b = state->free; b != NULL && free_blocks < info->capacity; b = b->next)
+        free_blocks++;
+    info->in_use = info->high_water - free_blocks;
+#endif
+    return true;
+}
