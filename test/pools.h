@@ -6,12 +6,14 @@
 #define TEST_POOLS_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "poolalloc.h"
 
 static inline struct poolalloc_pool_info pool(size_t k)
 {
-    struct poolalloc_pool_info info = { 0 };
+    struct poolalloc_pool_info info;
+    memset(&info, 0, sizeof info);
     poolalloc_pool_info(k, &info);
     return info;
 }
