@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what poolalloc needs on Debian (bookworm): the Arm cross toolchain
+# with picolibc, newlib and their libstdc++, QEMU, Meson and a host compiler.
+# Installs only the packages that are missing.  Run as root (or with sudo).
+set -euo pipefail
+packages=(
+  gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi
+  libstdc++-arm-none-eabi-picolibc libstdc++-arm-none-eabi-newlib
+  qemu-system-arm meson ninja-build pkg-config python3 gcc libc6-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
