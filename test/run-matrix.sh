@@ -64,6 +64,32 @@ for entry in "${configs[@]}"; do
   failed=$((failed + bad))
 done
 
+# Static analysis of our own code, on the host build's compile database
+# (clang-tidy; checks in .clang-tidy) and on every C file (cppcheck).
+if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" lint "* ]]; then
+  echo "=== lint"
+  if [ -f "$root/host/compile_commands.json" ]; then
+    # Our own sources in the host build (not the generated pool_layout.c).
+    mapfile -t tidy_files < <(python3 -c 'import json,sys
+for e in json.load(open(sys.argv[1])):
+    f = e["file"]
+    if "meson-generated" not in f: print(f)' "$root/host/compile_commands.json" | sort -u)
+    if (cd "$root/host" && clang-tidy --quiet -p . "${tidy_files[@]}") >"$root/clang-tidy.log" 2>&1; then
+      echo "clang-tidy OK"; passed=$((passed + 1))
+    else
+      echo "clang-tidy FAILED:"; grep -E 'warning:|error:' "$root/clang-tidy.log" | head -20; failed=$((failed + 1))
+    fi
+  else
+    echo "clang-tidy FAILED: no host build to read compile_commands.json from"; failed=$((failed + 1))
+  fi
+  if cppcheck --quiet --inline-suppr --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
+      -I include -I src -I "$root/host" src/*.c test/*.c cross/newlib/*.c examples/*.c >"$root/cppcheck.log" 2>&1; then
+    echo "cppcheck OK"; passed=$((passed + 1))
+  else
+    echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1))
+  fi
+fi
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

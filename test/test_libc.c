@@ -68,7 +68,8 @@ static void test_libc_allocations(void)
     CHECK(total_in_use() == before);
 
     errno = 0;
-    CHECK(malloc(largest_block() + 1) == NULL && errno == ENOMEM);
+    void *too_big = malloc(largest_block() + 1);
+    CHECK(too_big == NULL && errno == ENOMEM);
     struct mallinfo mi = mallinfo();
     size_t arena = 0;
     for (size_t k = 0; k < poolalloc_pool_count(); k++)

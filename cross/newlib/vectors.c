@@ -18,8 +18,8 @@ typedef void (*handler)(void);
 /* The first word is the initial stack pointer, a data address: a struct keeps
  * it apart from the handlers without casting between pointer kinds. */
 struct vector_table {
-    void *initial_sp;
-    handler handlers[15];
+    void *initial_sp;    // cppcheck-suppress unusedStructMember ; read by the core
+    handler handlers[15]; // cppcheck-suppress unusedStructMember ; read by the core
 };
 
 __attribute__((section(".vectors"), used)) static const struct vector_table vector_table = {
