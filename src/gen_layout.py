@@ -92,10 +92,11 @@ def parse_pools(entries, alignment, ptr_size, addr_bits=32):
             raise LayoutError("pools entry '%s' repeats block size %d of entry '%s'; merge them "
                               "into %d:%d" % (e, block, seen[block], block, cap + int(seen[block].split(':')[1])))
         if block >= alignment and block % alignment != 0:
+            lower = max(ptr_size, natural_alignment(block))
             raise LayoutError("pools entry '%s': block %d is not a multiple of the alignment %d; "
-                              "nearest valid blocks: %s (or lower -Dalignment, e.g. %d)"
+                              "nearest valid blocks: %s%s"
                               % (e, block, alignment, ' or '.join(map(str, nearest_valid_blocks(block, alignment, ptr_size))),
-                                 max(ptr_size, natural_alignment(block))))
+                                 ' (or lower -Dalignment to %d)' % lower if lower < alignment else ''))
         if block < alignment and not is_pow2(block):
             raise LayoutError("pools entry '%s': block %d is below the alignment %d and not a power "
                               "of two, so its blocks would be misaligned; nearest valid blocks: %s"

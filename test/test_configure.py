@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""configure-rejects: a bad -Dpools layout is refused at configure time.
+
+Proves that
+  1. src/gen_layout.py rejects every kind of bad layout (malformed entry,
+     block 0, capacity 0, block below a pointer, duplicate block, block not a
+     multiple of the alignment, block below the alignment that is not a power
+     of two, empty list, bad alignment) with exit status 1 and a message on
+     stderr that names the entry and says what would be valid, and accepts the
+     valid layouts (Drone OS's 20:8,116:4 with alignment 4, among others);
+  2. a real `meson setup` of the source tree fails with the generator's message
+     for -Dpools=20:8,116:4 (and for an empty list), and succeeds for
+     -Dpools=8:4.
+
+Usage: test_configure.py --gen-layout src/gen_layout.py --meson MESON
+                         --source-root DIR
+"""
+import argparse
+import contextlib
+import importlib.util
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print('FAIL: ' + msg)
+
+
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+_gen_module = None
+
+
+def run_gen(gen, pools, alignment=8, ptr=4, emit='check', subprocess_run=False):
+    """Run the generator's main() (in-process: ~50 runs, 90 ms each as
+    processes) or, with subprocess_run, the script itself."""
+    global _gen_module
+    args = ['--alignment', str(alignment), '--pointer-size', str(ptr), '--emit', emit, '--'] + pools
+    shown = ' '.join(shlex.quote(c) for c in [gen] + args)
+    if subprocess_run:
+        p = subprocess.run([sys.executable, gen] + args, capture_output=True, text=True, timeout=30)
+        return Result(p.returncode, p.stdout, p.stderr), shown
+    if _gen_module is None:
+        spec = importlib.util.spec_from_file_location('gen_layout', gen)
+        _gen_module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_gen_module)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = _gen_module.main(args)
+        except SystemExit as e:   # argparse errors
+            rc = e.code if isinstance(e.code, int) else 1
+    return Result(rc, out.getvalue(), err.getvalue()), shown
+
+
+def word(n):
+    """A regex matching the number n as a whole word (16 but not 160)."""
+    return re.compile(r'(?<![0-9])%d(?![0-9])' % n)
+
+
+# (pools arguments, alignment, pointer size, what the message must contain:
+#  plain strings or compiled regexes).  The entry is always named in quotes.
+BAD = [
+    # malformed entries
+    (['abc'], 8, 4, ["'abc'", 'BLOCK:CAPACITY']),
+    (['16:'], 8, 4, ["'16:'", 'BLOCK:CAPACITY']),
+    (['16:-1'], 8, 4, ["'16:-1'", 'BLOCK:CAPACITY']),
+    (['0x10:4'], 8, 4, ["'0x10:4'", 'BLOCK:CAPACITY', 'decimal']),
+    (['16:4:2'], 8, 4, ["'16:4:2'", 'BLOCK:CAPACITY']),
+    # block 0, capacity 0
+    (['0:4'], 8, 4, ["'0:4'", 'smallest valid block is 4']),
+    (['16:0'], 8, 4, ["'16:0'", 'at least one block']),
+    # block smaller than a pointer (4 on the target, 8 on a 64-bit host)
+    (['2:8'], 8, 4, ["'2:8'", 'pointer', 'smallest valid block is 4']),
+    (['4:8'], 8, 8, ["'4:8'", 'pointer', 'smallest valid block is 8']),
+    # duplicate block size: names both entries and the merged one
+    (['8:32,8:4'], 8, 4, ["'8:4'", "'8:32'", '8:36']),
+    (['8:32', '8:4'], 8, 4, ["'8:4'", "'8:32'", '8:36']),   # as meson passes an array
+    # block >= alignment, not a multiple of it: the nearest valid sizes
+    (['20:8'], 8, 4, ["'20:8'", 'alignment 8', word(16), word(24)]),
+    (['12:4'], 8, 4, ["'12:4'", 'alignment 8', word(8), word(16)]),
+    (['40:2'], 16, 4, ["'40:2'", 'alignment 16', word(32), word(48)]),
+    # Drone OS's layout is valid only with alignment 4
+    (['20:8,116:4'], 8, 4, ["'20:8'", word(16), word(24)]),
+    # a bad entry after good ones is still found
+    (['16:4,64:2,20:8'], 8, 4, ["'20:8'", word(16), word(24)]),
+    # block < alignment that is not a power of two
+    (['12:4'], 16, 4, ["'12:4'", 'power of two', word(8), word(16)]),
+    (['6:4'], 8, 4, ["'6:4'", 'power of two', word(4), word(8)]),
+    # empty list: no entry, an empty string, only commas
+    ([], 8, 4, ['empty', 'BLOCK:CAPACITY']),
+    ([''], 8, 4, ['empty', 'BLOCK:CAPACITY']),
+    ([',,'], 8, 4, ['empty', 'BLOCK:CAPACITY']),
+    # bad alignment: not a power of two, below a pointer, zero
+    (['8:4'], 3, 4, ['alignment 3', 'power of two']),
+    (['8:4'], 2, 4, ['alignment 2', 'pointer size']),
+    (['8:4'], 0, 4, ['alignment 0', 'power of two']),
+]
+
+GOOD = [
+    (['20:8,116:4'], 4, 4),                     # Drone OS's example
+    (['4:32,8:64,24:32,64:16,256:4'], 8, 4),
+    (['4:32', '8:64', '24:32', '64:16', '256:4'], 8, 4),
+    (['256:4,4:32,64:16'], 8, 4),               # order does not matter
+    (['8:32', '16:32', '24:32', '32:32', '48:16', '64:16', '128:8', '256:8', '1024:4'], 8, 4),
+    (['8:4'], 8, 8),                            # 64-bit host
+    (['4:1'], 4, 4),
+]
+
+
+def check_generator(gen):
+    before = len(failures)
+    for pools, alignment, ptr, expect in BAD:
+        p, cmd = run_gen(gen, pools, alignment, ptr)
+        what = '%s (alignment %d, pointer size %d)' % (pools, alignment, ptr)
+        if p.returncode != 1:
+            fail('%s: exit status %d, expected 1 (rejected)\n  $ %s\n  stdout: %s\n  stderr: %s'
+                 % (what, p.returncode, cmd, p.stdout.strip(), p.stderr.strip()))
+            continue
+        msg = p.stderr.strip()
+        if not msg:
+            fail('%s: rejected but with no message on stderr (meson shows stderr)\n  $ %s' % (what, cmd))
+            continue
+        if not msg.startswith('poolalloc: '):
+            fail('%s: message does not start with "poolalloc: ": %s' % (what, msg))
+        for e in expect:
+            found = e.search(msg) if hasattr(e, 'search') else e in msg
+            if not found:
+                fail('%s: message does not mention %s:\n  %s'
+                     % (what, e.pattern if hasattr(e, 'pattern') else repr(e), msg))
+        if p.stdout.strip():
+            fail('%s: rejected layout still printed a summary on stdout: %s' % (what, p.stdout.strip()))
+    # The script itself (not just main()) exits 1 / 0: what meson's run_command sees.
+    p, cmd = run_gen(gen, ['20:8'], 8, 4, subprocess_run=True)
+    if p.returncode != 1 or "'20:8'" not in p.stderr:
+        fail('running the script: 20:8 gave exit status %d, stderr %r, expected 1 naming the entry\n  $ %s'
+             % (p.returncode, p.stderr.strip(), cmd))
+    p, cmd = run_gen(gen, ['20:8,116:4'], 4, 4, subprocess_run=True)
+    if p.returncode != 0 or p.stderr.strip():
+        fail('running the script: 20:8,116:4 with alignment 4 gave exit status %d, stderr %r, expected 0\n  $ %s'
+             % (p.returncode, p.stderr.strip(), cmd))
+    # Every --emit mode refuses a bad layout (meson runs them as configure_file commands).
+    for emit in ('header', 'source', 'ldscript'):
+        p, cmd = run_gen(gen, ['20:8'], 8, 4, emit)
+        if p.returncode != 1 or "'20:8'" not in p.stderr:
+            fail('--emit %s accepted the bad layout 20:8 (exit %d)\n  $ %s' % (emit, p.returncode, cmd))
+
+    for pools, alignment, ptr in GOOD:
+        what = '%s (alignment %d, pointer size %d)' % (pools, alignment, ptr)
+        for emit in ('check', 'header', 'source', 'ldscript'):
+            p, cmd = run_gen(gen, pools, alignment, ptr, emit)
+            if p.returncode != 0 or p.stderr.strip() or not p.stdout.strip():
+                fail('valid layout %s rejected by --emit %s (exit %d)\n  $ %s\n  stderr: %s'
+                     % (what, emit, p.returncode, cmd, p.stderr.strip()))
+                break
+    if len(failures) == before:
+        print('generator: %d bad layouts rejected, %d valid layouts accepted' % (len(BAD), len(GOOD)))
+
+
+def meson_setup(meson, source_root, tmp, name, pools):
+    build = os.path.join(tmp, name)
+    cmd = [meson, 'setup', build, source_root, '-Dtests=false', '-Dpools=' + pools]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp,
+                       stdin=subprocess.DEVNULL)
+    return p, build, ' '.join(shlex.quote(c) for c in cmd)
+
+
+def check_meson(gen, meson, source_root):
+    before = len(failures)
+    with tempfile.TemporaryDirectory(prefix='poolalloc-configure-') as tmp:
+        # The message meson must show is the generator's own, whatever the
+        # native pointer size (4 or 8) makes of its hint.
+        for pools in ('20:8,116:4', ''):
+            msgs = [run_gen(gen, [pools], 8, ptr)[0].stderr.strip() for ptr in (4, 8)]
+            p, build, cmd = meson_setup(meson, source_root, tmp, 'bad' + str(len(pools)), pools)
+            out = p.stdout + p.stderr
+            if p.returncode == 0:
+                fail('meson setup accepted -Dpools=%s\n  $ %s\n%s' % (pools, cmd, out[-2000:]))
+            elif not any(m and m in out for m in msgs):
+                fail('meson setup with -Dpools=%s failed, but without the generator message %r\n'
+                     '  $ %s\n%s' % (pools, msgs[0], cmd, out[-2000:]))
+            if os.path.exists(os.path.join(build, 'build.ninja')):
+                fail('meson setup with -Dpools=%s wrote build.ninja' % pools)
+        p, build, cmd = meson_setup(meson, source_root, tmp, 'good', '8:4')
+        out = p.stdout + p.stderr
+        summary = run_gen(gen, ['8:4'], 8, 8)[0].stdout.splitlines()[0]
+        if p.returncode != 0:
+            fail('meson setup with -Dpools=8:4 failed (exit %d)\n  $ %s\n%s' % (p.returncode, cmd, out[-3000:]))
+        elif not os.path.exists(os.path.join(build, 'build.ninja')):
+            fail('meson setup with -Dpools=8:4 succeeded but wrote no build.ninja')
+        elif summary not in out:
+            fail('meson setup with -Dpools=8:4 did not print the layout summary %r' % summary)
+    if len(failures) == before:
+        print('meson setup: -Dpools=20:8,116:4 and -Dpools= rejected, -Dpools=8:4 accepted')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--gen-layout', required=True, help='path of src/gen_layout.py')
+    ap.add_argument('--meson', required=True, help='meson program, for the real `meson setup` checks')
+    ap.add_argument('--source-root', required=True, help='the poolalloc source tree')
+    a = ap.parse_args()
+    check_generator(a.gen_layout)
+    check_meson(a.gen_layout, a.meson, a.source_root)
+    if failures:
+        print('\n%d check(s) failed' % len(failures))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

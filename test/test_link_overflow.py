@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""link-overflow: a pool layout larger than the heap region fails the LINK.
+
+Links a trivial malloc/free program the way the build links firmware (same
+compiler, c_args, c_link_args, the built libpoolalloc.a as a whole archive,
+the generated implicit linker script poolalloc.ld, and for newlib the board's
+linker script and vector table), then proves that
+  1. it links with the board's normal heap region;
+  2. with the region shrunk to 64 bytes (--defsym of the heap end) the link
+     fails with poolalloc's ASSERT message 'poolalloc: the pools need N bytes';
+  3. the check is exact: a region of exactly N bytes below an aligned end
+     links, one byte less fails.
+
+The --defsym options go before poolalloc.ld on the link line, as
+c_link_args do in a meson build: ld evaluates the implicit script's
+assignments in command-line order, so a --defsym placed after it is not seen
+by the ASSERT.
+
+Usage: test_link_overflow.py --cc=CC... [--c-arg=ARG...] [--link-arg=ARG...]
+         --lib libpoolalloc.a --ldscript poolalloc.ld
+         [--board-ld mps2-an385.ld --board-src vectors.c...]
+         [--heap-start __heap_start --heap-end __heap_end]
+(Use the --opt=VALUE form: values start with '-'.)
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+PROGRAM = r'''
+#include <stdlib.h>
+
+int main(void)
+{
+    void *volatile p = malloc(10);
+    free(p);
+    return 0;
+}
+'''
+
+# The end of the region for the exactness check: inside the 4 MiB data RAM at
+# 0x20000000 of mps2-an385, and aligned far beyond any pool's alignment.
+BOUNDARY_END = 0x20300000
+
+
+def show(cmd):
+    return ' '.join(shlex.quote(c) for c in cmd)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--cc', action='append', required=True, help='compiler command word (repeat)')
+    ap.add_argument('--c-arg', action='append', default=[])
+    ap.add_argument('--link-arg', action='append', default=[])
+    ap.add_argument('--lib', required=True, help='the built libpoolalloc.a')
+    ap.add_argument('--ldscript', required=True, help='the generated poolalloc.ld')
+    ap.add_argument('--board-ld', help='board linker script (newlib builds)')
+    ap.add_argument('--board-src', action='append', default=[], help='board source (newlib: vectors.c)')
+    ap.add_argument('--heap-start', default='__heap_start')
+    ap.add_argument('--heap-end', default='__heap_end')
+    a = ap.parse_args()
+    for path in [a.lib, a.ldscript] + ([a.board_ld] if a.board_ld else []) + a.board_src:
+        if not os.path.exists(path):
+            sys.exit('FAIL: %s does not exist' % path)
+
+    failures = []
+
+    with tempfile.TemporaryDirectory(prefix='poolalloc-link-') as tmp:
+        src = os.path.join(tmp, 'main.c')
+        with open(src, 'w') as f:
+            f.write(PROGRAM)
+        objs = []
+        # Compile and link in separate steps, as meson does: c_args and
+        # c_link_args both carry --specs=picolibc.specs, and gcc refuses to
+        # read that spec file twice in one command.
+        for i, s in enumerate([src] + a.board_src):
+            obj = os.path.join(tmp, '%d.o' % i)
+            cmd = a.cc + a.c_arg + ['-c', s, '-o', obj]
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit('FAIL: compiling %s failed:\n  $ %s\n%s' % (s, show(cmd), p.stderr))
+            objs.append(obj)
+
+        def link(name, defsyms):
+            out = os.path.join(tmp, name + '.elf')
+            cmd = (a.cc + objs + ['-Wl,--whole-archive', a.lib, '-Wl,--no-whole-archive']
+                   + a.link_arg + ['-Wl,--defsym=%s=%s' % d for d in defsyms]
+                   + [a.ldscript] + (['-T', a.board_ld] if a.board_ld else []) + ['-o', out])
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            return p, show(cmd)
+
+        # 1. The normal region.
+        p, cmd = link('normal', [])
+        if p.returncode != 0:
+            sys.exit('FAIL: the program does not link with the normal heap region:\n  $ %s\n%s'
+                     % (cmd, p.stderr))
+        print('normal region: links')
+
+        # 2. A 64-byte region.
+        p, cmd = link('small', [(a.heap_end, a.heap_start + '+64')])
+        m = re.search(r'poolalloc: the pools need ([0-9]+) bytes', p.stderr)
+        if p.returncode == 0:
+            sys.exit('FAIL: the link succeeded with a 64-byte heap region; the ASSERT in %s did '
+                     'not fire\n  $ %s\n%s' % (a.ldscript, cmd, p.stderr))
+        if not m:
+            sys.exit("FAIL: the link with a 64-byte region failed (status %d) but not with "
+                     "'poolalloc: the pools need N bytes':\n  $ %s\n%s" % (p.returncode, cmd, p.stderr))
+        need = int(m.group(1))
+        print('64-byte region: link fails with: %s'
+              % next(l for l in p.stderr.splitlines() if 'poolalloc:' in l).strip())
+
+        # 3. Exactly `need` bytes below an aligned end links; one byte less fails.
+        for size, ok in ((need, True), (need - 1, False)):
+            start = '0x%x' % (BOUNDARY_END - size)
+            p, cmd = link('exact%d' % size, [(a.heap_start, start), (a.heap_end, '0x%x' % BOUNDARY_END)])
+            if ok and p.returncode != 0:
+                failures.append('a region of exactly %d bytes (%s..0x%x) does not link:\n  $ %s\n%s'
+                                % (size, start, BOUNDARY_END, cmd, p.stderr))
+            elif not ok and (p.returncode == 0 or 'poolalloc: the pools need' not in p.stderr):
+                failures.append('a region of %d bytes, one short of the %d the pools need, did not fail '
+                                'the link with the ASSERT message (status %d):\n  $ %s\n%s'
+                                % (size, need, p.returncode, cmd, p.stderr))
+            else:
+                print('region of %d bytes (pools need %d): %s' % (size, need, 'links' if ok else 'fails'))
+
+    for f in failures:
+        print('FAIL: ' + f)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
