@@ -19,7 +19,7 @@ configs=(
   "m3-picolibc|--cross-file cross/thumbv7m-picolibc.txt"
   "m3-newlib|--cross-file cross/thumbv7m-newlib.txt"
   "m3-newlib-nano|--cross-file cross/thumbv7m-newlib-nano.txt"
-  "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false"
+  "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false -Dheap-start-symbol=__end"
   "m3-newlib-small|--cross-file cross/thumbv7m-newlib.txt $issue_layout -Dsync=none"
   "m3-newlib-nano-small|--cross-file cross/thumbv7m-newlib-nano.txt $issue_layout -Dstats=false"
 )
