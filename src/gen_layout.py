@@ -235,7 +235,15 @@ def emit_source(lay, pools_arg):
     out.append('struct pool_state pool_state[POOL_COUNT] = {')
     for k in range(lay.count):
         out.append('    { .edge = POOL_BASE + %d },' % lay.offset[k])
+    out.append('};\n')
+    out.append('#if POOLALLOC_SYNC_C11')
+    out.append('/* Free-list links of the host backend, kept apart from the blocks. */')
+    for k, (b, c) in enumerate(lay.pools):
+        out.append('static _Atomic uint32_t pool_next_index_%d[%d];' % (k, c))
+    out.append('_Atomic uint32_t *const pool_next_index[POOL_COUNT] = {')
+    out.append('    ' + ', '.join('pool_next_index_%d' % k for k in range(lay.count)) + ',')
     out.append('};')
+    out.append('#endif')
     return '\n'.join(out) + '\n'
 
 

@@ -28,10 +28,7 @@ bool poolalloc_pool_info(size_t index, struct poolalloc_pool_info *info)
 #if POOLALLOC_STATS
     info->in_use = state->in_use;
 #else
-    size_t free_blocks = 0;
-    for (const struct free_block *b = state->free; b != NULL && free_blocks < info->capacity; b = b->next)
-        free_blocks++;
-    info->in_use = info->high_water - free_blocks;
+    info->in_use = info->high_water - pool_count_free((unsigned)index, info->capacity);
 #endif
     return true;
 }

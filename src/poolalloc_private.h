@@ -50,6 +50,27 @@ struct pool_geometry {
 };
 
 /* Mutable state of a pool (RAM). */
+#if POOLALLOC_SYNC_C11
+/*
+ * Host backend: the free list is a list of block indices kept in a side
+ * table (pool_next_index), not in the blocks, and its head carries a
+ * generation tag.  The tag makes compare-and-swap ABA-free; the side table
+ * means a thread that loses a race never reads a block another thread
+ * already owns (which ThreadSanitizer would rightly call a data race).
+ */
+#include <stdatomic.h>
+
+struct pool_state {
+    _Atomic uint64_t head;  /* tag << 32 | (index of the first free block + 1); low half 0 = empty */
+    _Atomic(char *) edge;   /* first never-used block; == end when none is left */
+#if POOLALLOC_STATS
+    _Atomic size_t in_use;  /* blocks currently handed out */
+#endif
+};
+
+/* Per pool: for each free block, the index + 1 of the next (0 = last). */
+extern _Atomic uint32_t *const pool_next_index[POOL_COUNT];
+#else
 struct pool_state {
     struct free_block *free; /* free-list head, NULL when empty */
     char *edge;              /* first never-used block; == end when none is left */
@@ -57,6 +78,7 @@ struct pool_state {
     size_t in_use;           /* blocks currently handed out */
 #endif
 };
+#endif
 
 extern const struct pool_geometry pool_geometry[POOL_COUNT];
 extern struct pool_state pool_state[POOL_COUNT];
@@ -67,9 +89,11 @@ _Static_assert(POOL_COUNT <= 255, "pool indices are stored as uint8_t");
 _Static_assert(POOL_MALLOC_ALIGN >= sizeof(void *) && (POOL_MALLOC_ALIGN & (POOL_MALLOC_ALIGN - 1)) == 0,
                "malloc alignment is a power of two, at least a pointer");
 
+#if !POOLALLOC_SYNC_C11
 /*
  * Take a block from pool k (free list first, then the edge), or NULL when the
- * pool is exhausted.  Not atomic by itself: the sync backend wraps it.  O(1).
+ * pool is exhausted.  Not atomic by itself: the irq and none backends wrap
+ * it.  O(1).
  */
 static inline void *pool_take_unsynchronised(unsigned k)
 {
@@ -101,10 +125,28 @@ static inline void pool_give_unsynchronised(unsigned k, void *ptr)
 #endif
 }
 
-/* The sync backend defines pool_take(k) and pool_give(k, ptr): the two
- * operations above, made safe against interrupts (or not, for sync=none). */
+/* Free blocks on pool k's list, counting at most `limit` (a damaged list
+ * cannot hang the walk).  O(limit); a diagnostic, not synchronised. */
+static inline size_t pool_count_free(unsigned k, size_t limit)
+{
+    size_t n = 0;
+    for (const struct free_block *b = pool_state[k].free; b != NULL && n < limit; b = b->next)
+        n++;
+    return n;
+}
+#endif
+
+/*
+ * The sync backend defines pool_take(k) and pool_give(k, ptr) -- the two
+ * operations above made safe against interrupts and threads (or not, for
+ * sync=none) -- and pool_in_use(k) when the stats option is on.
+ */
 #if POOLALLOC_SYNC_IRQ
 #include "sync_irq.h"
+#elif POOLALLOC_SYNC_LLSC
+#include "sync_llsc.h"
+#elif POOLALLOC_SYNC_C11
+#include "sync_c11.h"
 #elif POOLALLOC_SYNC_NONE
 #include "sync_none.h"
 #else

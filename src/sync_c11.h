@@ -1,0 +1,83 @@
+/*
+ * sync=c11: the host backend, C11 atomics, safe between threads.  Used by the
+ * host tests and fuzzing, where it makes multi-threaded stress tests under
+ * ThreadSanitizer meaningful.
+ *
+ * The free list holds block indices in a side table (pool_next_index), and
+ * its head packs a 32-bit generation tag with the index of the first free
+ * block.  Every successful pop or push bumps the tag, so a compare-and-swap
+ * that read a stale head fails even when the same block is at the head
+ * again (ABA).  Losing threads only ever read the side table, never a block
+ * that another thread owns.  Lock-free; CAS loops retry only when another
+ * thread made progress.
+ */
+#ifndef SYNC_C11_H
+#define SYNC_C11_H
+
+#include <stdatomic.h>
+
+static inline uint64_t list_head(uint32_t index_plus_one, uint32_t tag)
+{
+    return (uint64_t)tag << 32 | index_plus_one;
+}
+
+static inline void *pool_take(unsigned k)
+{
+    struct pool_state *state = &pool_state[k];
+    const struct pool_geometry *geometry = &pool_geometry[k];
+    uint64_t head = atomic_load_explicit(&state->head, memory_order_acquire);
+    while ((uint32_t)head != 0) {
+        uint32_t index = (uint32_t)head - 1;
+        uint32_t next = atomic_load_explicit(&pool_next_index[k][index], memory_order_relaxed);
+        uint64_t popped = list_head(next, (uint32_t)(head >> 32) + 1);
+        if (atomic_compare_exchange_weak_explicit(&state->head, &head, popped, memory_order_acquire,
+                                                  memory_order_acquire)) {
+#if POOLALLOC_STATS
+            atomic_fetch_add_explicit(&state->in_use, 1, memory_order_relaxed);
+#endif
+            return geometry->start + (size_t)index * geometry->block;
+        }
+    }
+    char *edge = atomic_load_explicit(&state->edge, memory_order_relaxed);
+    while (edge != geometry->end) {
+        if (atomic_compare_exchange_weak_explicit(&state->edge, &edge, edge + geometry->block,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+#if POOLALLOC_STATS
+            atomic_fetch_add_explicit(&state->in_use, 1, memory_order_relaxed);
+#endif
+            return edge;
+        }
+    }
+    return NULL;
+}
+
+static inline void pool_give(unsigned k, void *ptr)
+{
+    struct pool_state *state = &pool_state[k];
+    const struct pool_geometry *geometry = &pool_geometry[k];
+    uint32_t index = (uint32_t)((size_t)((char *)ptr - geometry->start) / geometry->block);
+    uint64_t head = atomic_load_explicit(&state->head, memory_order_relaxed);
+    uint64_t pushed;
+    do {
+        atomic_store_explicit(&pool_next_index[k][index], (uint32_t)head, memory_order_relaxed);
+        pushed = list_head(index + 1, (uint32_t)(head >> 32) + 1);
+    } while (!atomic_compare_exchange_weak_explicit(&state->head, &head, pushed, memory_order_release,
+                                                    memory_order_relaxed));
+#if POOLALLOC_STATS
+    atomic_fetch_sub_explicit(&state->in_use, 1, memory_order_relaxed);
+#endif
+}
+
+/* Free blocks on pool k's list, counting at most `limit`.  A diagnostic. */
+static inline size_t pool_count_free(unsigned k, size_t limit)
+{
+    size_t n = 0;
+    uint32_t next = (uint32_t)atomic_load_explicit(&pool_state[k].head, memory_order_acquire);
+    while (next != 0 && n < limit) {
+        n++;
+        next = atomic_load_explicit(&pool_next_index[k][next - 1], memory_order_relaxed);
+    }
+    return n;
+}
+
+#endif
