@@ -15,12 +15,16 @@ issue_layout='-Dpools=4:32,8:64,24:32,64:16,256:4'
 
 configs=(
   "host|-Db_sanitize=address,undefined"
-  "host-nofallback-nostats|-Dfallback=false -Dstats=false -Dpools=8:4,16:4,32:3,64:2 -Db_sanitize=address,undefined"
+  "host-tsan|-Db_sanitize=thread"
+  "host-nofallback-nostats|-Dfallback=false -Dstats=false -Dsync=none -Dpools=8:4,16:4,32:3,64:2 -Db_sanitize=address,undefined"
   "m3-picolibc|--cross-file cross/thumbv7m-picolibc.txt"
   "m3-newlib|--cross-file cross/thumbv7m-newlib.txt"
   "m3-newlib-nano|--cross-file cross/thumbv7m-newlib-nano.txt"
+  "m0-picolibc|--cross-file cross/thumbv6m-picolibc.txt"
+  "m4f-picolibc|--cross-file cross/thumbv7em-picolibc.txt"
+  "m33-picolibc|--cross-file cross/thumbv8m.main-picolibc.txt"
   "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false -Dheap-start-symbol=__end"
-  "m3-newlib-small|--cross-file cross/thumbv7m-newlib.txt $issue_layout -Dsync=none"
+  "m3-newlib-small|--cross-file cross/thumbv7m-newlib.txt $issue_layout -Dsync=irq"
   "m3-newlib-nano-small|--cross-file cross/thumbv7m-newlib-nano.txt $issue_layout -Dstats=false"
 )
 
