@@ -24,6 +24,38 @@ static inline void irq_restore(uint32_t primask)
     __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
 }
 
+#if POOLALLOC_TEST_BROKEN_POP
+/*
+ * Deliberately broken, compiled only for test/preempt.c's expected-failure
+ * test: head and `next` are read before interrupts are masked and the head
+ * is only compared inside -- a compare-and-swap emulated with PRIMASK, which
+ * lets ABA through.
+ */
+static inline void *pool_take(unsigned k)
+{
+    struct pool_state *state = &pool_state[k];
+    for (;;) {
+        struct free_block *seen = *(struct free_block *volatile *)&state->free;
+        if (seen == NULL)
+            break;
+        struct free_block *next = seen->next;
+        uint32_t primask = irq_mask();
+        if (state->free == seen) {
+            state->free = next;
+#if POOLALLOC_STATS
+            state->in_use++;
+#endif
+            irq_restore(primask);
+            return seen;
+        }
+        irq_restore(primask);
+    }
+    uint32_t primask = irq_mask();
+    void *block = pool_take_unsynchronised(k);
+    irq_restore(primask);
+    return block;
+}
+#else
 static inline void *pool_take(unsigned k)
 {
     uint32_t primask = irq_mask();
@@ -31,6 +63,7 @@ static inline void *pool_take(unsigned k)
     irq_restore(primask);
     return block;
 }
+#endif
 
 static inline void pool_give(unsigned k, void *ptr)
 {

@@ -59,10 +59,24 @@ static inline void *pool_take(unsigned k)
 {
     struct pool_state *state = &pool_state[k];
     for (;;) {
+#if POOLALLOC_TEST_BROKEN_POP
+        /* Deliberately broken, compiled only for test/preempt.c's
+         * expected-failure test: `next` is read before the exclusive window,
+         * as a compare-and-swap loop does, which lets ABA through. */
+        struct free_block *seen = state->free;
+        struct free_block *next = seen != NULL ? seen->next : NULL;
         struct free_block *block = load_exclusive((void *const *)&state->free);
         if (block == NULL)
             break;
-        if (store_exclusive((void **)&state->free, block->next)) {
+        if (block != seen)
+            continue;
+#else
+        struct free_block *block = load_exclusive((void *const *)&state->free);
+        if (block == NULL)
+            break;
+        struct free_block *next = block->next;
+#endif
+        if (store_exclusive((void **)&state->free, next)) {
             count_blocks(state, 1);
             return block;
         }

@@ -141,8 +141,10 @@ int main(void)
         first_block_of[k] = blocks;
         blocks += pool(k).capacity;
     }
+    if (!CHECK(blocks > 0 && poolalloc_pool_count() <= 256))
+        return check_finish("test_threads");
     owned = calloc(blocks, sizeof *owned);
-    if (!CHECK(owned != NULL && poolalloc_pool_count() <= 256))
+    if (!CHECK(owned != NULL))
         return check_finish("test_threads");
 
     pthread_t threads[THREADS];

@@ -1,0 +1,144 @@
+/*
+ * Vector table and timers for test/preempt.c under picolibc (whose own
+ * table stops at SysTick).  BOARD_MICROBIT selects the nRF51 timer,
+ * otherwise the CMSDK timer of the mps2 boards.
+ */
+#include <stdint.h>
+
+#include "preempt_board.h"
+
+#define REG(address) (*(volatile uint32_t *)(address))
+
+#define SYST_CSR REG(0xE000E010u)
+#define SYST_RVR REG(0xE000E014u)
+#define SYST_CVR REG(0xE000E018u)
+#define ICSR REG(0xE000ED04u)
+#define SHPR3 REG(0xE000ED20u)
+#define NVIC_ISER0 REG(0xE000E100u)
+#define NVIC_ICPR0 REG(0xE000E280u)
+#define NVIC_IPR2 REG(0xE000E408u)
+#define TIMER_IRQ 8u
+
+#if BOARD_MICROBIT
+#define TIMER_BASE 0x40008000u
+#define TIMER_START REG(TIMER_BASE + 0x000u)
+#define TIMER_STOP REG(TIMER_BASE + 0x004u)
+#define TIMER_CLEAR REG(TIMER_BASE + 0x00Cu)
+#define TIMER_COMPARE0 REG(TIMER_BASE + 0x140u)
+#define TIMER_INTENSET REG(TIMER_BASE + 0x304u)
+#define TIMER_MODE REG(TIMER_BASE + 0x504u)
+#define TIMER_BITMODE REG(TIMER_BASE + 0x508u)
+#define TIMER_PRESCALER REG(TIMER_BASE + 0x510u)
+#define TIMER_CC0 REG(TIMER_BASE + 0x540u)
+
+void board_timer_start(uint32_t ticks)
+{
+    TIMER_MODE = 0;       /* timer */
+    TIMER_BITMODE = 3;    /* 32 bit */
+    TIMER_PRESCALER = 0;  /* 16 MHz */
+    TIMER_CC0 = ticks;
+    TIMER_INTENSET = 1u << 16; /* COMPARE[0] */
+    TIMER_CLEAR = 1;
+    TIMER_START = 1;
+}
+
+void board_timer_ack(uint32_t next_ticks)
+{
+    TIMER_COMPARE0 = 0;
+    TIMER_CLEAR = 1;
+    TIMER_CC0 = next_ticks;
+}
+
+void board_timer_stop(void)
+{
+    TIMER_STOP = 1;
+    TIMER_COMPARE0 = 0;
+    NVIC_ICPR0 = 1u << TIMER_IRQ;
+}
+#else
+#define TIMER_BASE 0x40000000u
+#define TIMER_CTRL REG(TIMER_BASE + 0x0u)
+#define TIMER_VALUE REG(TIMER_BASE + 0x4u)
+#define TIMER_RELOAD REG(TIMER_BASE + 0x8u)
+#define TIMER_INTCLEAR REG(TIMER_BASE + 0xCu)
+
+void board_timer_start(uint32_t ticks)
+{
+    TIMER_RELOAD = ticks;
+    TIMER_VALUE = ticks;
+    TIMER_CTRL = 1u | 8u; /* enable, interrupt enable */
+}
+
+void board_timer_ack(uint32_t next_ticks)
+{
+    TIMER_INTCLEAR = 1;
+    TIMER_RELOAD = next_ticks;
+}
+
+void board_timer_stop(void)
+{
+    TIMER_CTRL = 0;
+    TIMER_INTCLEAR = 1;
+    NVIC_ICPR0 = 1u << TIMER_IRQ;
+}
+#endif
+
+void board_systick_arm(uint32_t ticks)
+{
+    SYST_CSR = 0;
+    SYST_RVR = ticks;
+    SYST_CVR = 0;
+    SYST_CSR = 7; /* enable, interrupt, processor clock */
+}
+
+void board_systick_stop(void)
+{
+    SYST_CSR = 0;
+    ICSR = 1u << 25; /* PENDSTCLR */
+}
+
+void board_init(void)
+{
+    /* Two priority bits on ARMv6-M: only the top bits of each byte count. */
+    SHPR3 = (SHPR3 & 0x00FFFFFFu) | 0xC0000000u;                  /* SysTick: low */
+    NVIC_IPR2 = (NVIC_IPR2 & ~0xFFu) | 0x40u;                      /* IRQ 8: high */
+    NVIC_ISER0 = 1u << TIMER_IRQ;
+}
+
+/* Entry stubs: hand the exception frame (on the main stack) to the test. */
+__attribute__((naked)) static void systick_entry(void)
+{
+    __asm__ volatile("mov r0, sp\n\tb preempt_systick");
+}
+
+static void timer_entry(void)
+{
+    preempt_timer();
+}
+
+static void halt(void)
+{
+    for (;;) {
+    }
+}
+
+extern char __stack[];
+extern void _start(void);
+extern void arm_hardfault_isr(void);
+
+typedef void (*handler)(void);
+struct vector_table {
+    void *initial_sp;
+    handler handlers[15 + TIMER_IRQ + 1]; // cppcheck-suppress unusedStructMember ; read by the core
+};
+
+/* Replaces picolibc's 16-entry __interrupt_vector (same section). */
+__attribute__((section(".data.init.enter"), used)) const struct vector_table __interrupt_vector = {
+    __stack,
+    {
+        _start, halt, arm_hardfault_isr, halt, halt, halt, 0, 0, 0, 0, halt, halt, 0, halt,
+        systick_entry,                       /* 15: SysTick */
+        halt, halt, halt, halt, halt, halt, halt, halt, /* IRQ 0..7 */
+        timer_entry,                         /* IRQ 8: the board timer */
+    },
+};

@@ -1,0 +1,35 @@
+/*
+ * Board support for test/preempt.c: SysTick (every Cortex-M) and one
+ * peripheral timer (IRQ 8 on both boards: the CMSDK TIMER0 of QEMU's
+ * mps2-an385, the nRF51 TIMER0 of the microbit), both counting QEMU's
+ * virtual time, which -icount ties to the instruction count.
+ */
+#ifndef PREEMPT_BOARD_H
+#define PREEMPT_BOARD_H
+
+#include <stdint.h>
+
+void board_init(void);                  /* priorities: timer above SysTick */
+void board_systick_arm(uint32_t ticks); /* (re)start SysTick: fire `ticks` ahead */
+void board_systick_stop(void);          /* stop it and drop a pending tick */
+void board_timer_start(uint32_t ticks);
+void board_timer_ack(uint32_t next_ticks); /* from its handler: clear, fire again later */
+void board_timer_stop(void);
+
+static inline uint32_t board_irq_mask(void)
+{
+    uint32_t primask;
+    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+    return primask;
+}
+
+static inline void board_irq_restore(uint32_t primask)
+{
+    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
+
+/* Provided by the test: what the two handlers do. */
+void preempt_systick(const uint32_t *frame);
+void preempt_timer(void);
+
+#endif
