@@ -8,7 +8,7 @@ packages=(
   gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi
   libstdc++-arm-none-eabi-picolibc libstdc++-arm-none-eabi-newlib
   qemu-system-arm meson ninja-build pkg-config python3 gcc libc6-dev
-  clang-tidy cppcheck
+  clang-tidy cppcheck clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

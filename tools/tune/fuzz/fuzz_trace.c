@@ -1,0 +1,43 @@
+/*
+ * libFuzzer harness for poolalloc-tune's trace reader and what runs on its
+ * output: any input is either rejected with an in-range byte offset or
+ * parsed, modelled, replayed on its recorded layout and optimised without a
+ * crash, a leak or undefined behaviour.  Built by run-fuzz.sh with
+ * clang -fsanitize=fuzzer,address,undefined.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tune.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct trace t;
+    struct trace_error err;
+    if (trace_parse(data, size, &t, &err) != 0) {
+        if (err.offset > size)
+            abort();                 /* an error must point into the file (or at its end) */
+        return 0;
+    }
+    struct tune_model m;
+    if (tune_model_build(&t, t.alignment, UINT64_MAX, &m) == 0) {
+        struct tune_layout lay = { .malloc_align = t.alignment, .count = t.pool_count };
+        for (unsigned k = 0; k < t.pool_count; k++) {
+            lay.block[k] = t.pools[k].block;
+            lay.capacity[k] = t.pools[k].capacity;
+        }
+        struct tune_replay r;
+        if (tune_replay(&t, &lay, (t.flags & TRACE_FLAG_FALLBACK) != 0, true, 16, &r) == 0)
+            tune_replay_free(&r);
+        struct tune_optimum o;
+        char msg[200];
+        if (m.size_count < 64 && m.class_count <= 2 &&
+            tune_optimise(&m, t.pointer_size, t.alignment, 4, &o, msg, sizeof msg) == 0)
+            (void)tune_headroom(&o, o.total_bytes + 1000, -1);
+        tune_model_free(&m);
+    }
+    trace_free(&t);
+    return 0;
+}

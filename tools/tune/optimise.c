@@ -1,0 +1,384 @@
+/*
+ * The layout optimiser: the exact cheapest pool layout for a trace's demand.
+ *
+ * Model (doc/trace-format.md and tools/tune/README.md say the same): a
+ * layout is a set of valid block sizes; every request goes to the pool the
+ * allocator tries first (smallest block large enough, and for an
+ * over-aligned request naturally aligned enough); a pool's capacity is the
+ * peak over time of the live count of the requests it serves; the cost is
+ * sum(block * capacity) + TUNE_POOL_RECORD_BYTES per pool.  Such a layout
+ * serves the trace with fallback off as well as on.
+ *
+ * Search: dynamic programming over candidate blocks in increasing order.  A
+ * pool's requests are the plain sizes between the previous block (exclusive)
+ * and its own (inclusive), plus the over-aligned classes it is the first to
+ * satisfy, so the state is (last block, set of classes served, pools used).
+ * Candidates: with no over-aligned requests, each distinct size rounded up
+ * to a valid block (an optimal block is always the rounded-up largest size
+ * it serves: shrinking it to that changes no routing and costs less); with
+ * over-aligned requests, every valid block up to U = the largest size rounded
+ * up to a valid multiple of the largest alignment (no optimal block exceeds
+ * U: a pool of U serves everything still unserved more cheaply than any
+ * larger pools).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune.h"
+
+#define MAX_CANDIDATES_ALIGNED 512u
+#define INF UINT64_MAX
+
+/* Smallest valid block >= x that is a multiple of g (g = 1, or a power of
+ * two above the alignment). */
+static uint64_t round_valid(uint64_t x, uint64_t g, uint64_t ptr, uint64_t align)
+{
+    if (g > 1)
+        return x == 0 ? g : (x + g - 1) / g * g;
+    if (align == 0)
+        align = 1;
+    if (x < ptr)
+        x = ptr;
+    if (x >= align)
+        return (x + align - 1) / align * align;
+    uint64_t b = ptr;
+    while (b < x)
+        b *= 2;
+    return b;
+}
+
+struct dp {
+    const struct tune_model *m;
+    uint64_t *cand;            /* candidate blocks, ascending */
+    size_t ncand;
+    size_t *hi;                /* hi[j] = first size index with size > cand[j] */
+    size_t *plain_prefix;      /* plain_prefix[i] = used plain sizes among 0..i-1 */
+    bool *class_used;
+    size_t classes;            /* K */
+    uint32_t *peak_cache;      /* [(lo, hi, delta)] + 1; 0 = not computed; NULL = none */
+    size_t nsizes;
+};
+
+/* Peak live count of plain sizes [lo, hi) plus the classes in delta. */
+static uint64_t peak_of(struct dp *d, size_t lo, size_t hi, uint32_t delta)
+{
+    size_t slot = 0;
+    if (d->peak_cache != NULL) {
+        slot = ((lo * (d->nsizes + 1) + hi) << d->classes) | delta;
+        if (d->peak_cache[slot] != 0)
+            return d->peak_cache[slot] - 1u;
+    }
+    const struct tune_model *m = d->m;
+    int64_t live = 0, peak = 0;
+    for (size_t i = 0; i < m->demand_count; i++) {
+        uint32_t key = m->demand[i].key;
+        bool in = key < m->size_count ? (key >= lo && key < hi)
+                                      : ((delta >> (key - m->size_count)) & 1u) != 0;
+        if (in) {
+            live += m->demand[i].delta;
+            if (live > peak)
+                peak = live;
+        }
+    }
+    if (d->peak_cache != NULL && peak < (int64_t)UINT32_MAX)
+        d->peak_cache[slot] = (uint32_t)peak + 1u;
+    return (uint64_t)peak;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Fill d->cand; 0, or -1 with err. */
+static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, size_t err_len)
+{
+    const struct tune_model *m = d->m;
+    uint64_t max_size = 0, max_align = 1;
+    for (size_t i = 0; i < m->size_count; i++)
+        if (d->plain_prefix[i + 1] != d->plain_prefix[i] && m->sizes[i] > max_size)
+            max_size = m->sizes[i];
+    for (size_t c = 0; c < m->class_count; c++) {
+        if (!d->class_used[c])
+            continue;
+        if (m->sizes[m->classes[c].size_index] > max_size)
+            max_size = m->sizes[m->classes[c].size_index];
+        if (m->classes[c].align > max_align)
+            max_align = m->classes[c].align;
+    }
+    if (max_size > UINT32_MAX || max_align > UINT32_MAX ||
+        round_valid(max_size, max_align, ptr, align) > UINT32_MAX) {
+        (void)snprintf(err, err_len, "a request of %llu bytes (alignment %llu) needs a block above 4 GiB",
+                       (unsigned long long)max_size, (unsigned long long)max_align);
+        return -1;
+    }
+    if (d->classes == 0) {
+        d->cand = malloc((m->size_count + 1) * sizeof *d->cand);
+        if (d->cand == NULL)
+            goto oom;
+        for (size_t i = 0; i < m->size_count; i++)
+            if (d->plain_prefix[i + 1] != d->plain_prefix[i])
+                d->cand[d->ncand++] = round_valid(m->sizes[i], 1, ptr, align);
+    } else {
+        uint64_t top = round_valid(max_size, max_align, ptr, align);
+        d->cand = malloc((MAX_CANDIDATES_ALIGNED + 1) * sizeof *d->cand);
+        if (d->cand == NULL)
+            goto oom;
+        for (uint64_t b = ptr; b <= top; b += b < align ? b : align) {
+            if (d->ncand == MAX_CANDIDATES_ALIGNED) {
+                (void)snprintf(err, err_len, "over-aligned requests up to %llu bytes: more than %u candidate "
+                               "blocks for the exact search", (unsigned long long)max_size,
+                               MAX_CANDIDATES_ALIGNED);
+                return -1;
+            }
+            d->cand[d->ncand++] = b;
+        }
+    }
+    qsort(d->cand, d->ncand, sizeof *d->cand, cmp_u64);
+    size_t u = 0;
+    for (size_t j = 0; j < d->ncand; j++)
+        if (u == 0 || d->cand[u - 1] != d->cand[j])
+            d->cand[u++] = d->cand[j];
+    d->ncand = u;
+    d->hi = malloc((d->ncand + 1) * sizeof *d->hi);
+    if (d->hi == NULL)
+        goto oom;
+    size_t i = 0;
+    for (size_t j = 0; j < d->ncand; j++) {
+        while (i < m->size_count && m->sizes[i] <= d->cand[j])
+            i++;
+        d->hi[j] = i;
+    }
+    return 0;
+oom:
+    (void)snprintf(err, err_len, "out of memory");
+    return -1;
+}
+
+static void free_dp(struct dp *d)
+{
+    free(d->cand);
+    free(d->hi);
+    free(d->plain_prefix);
+    free(d->class_used);
+    free(d->peak_cache);
+}
+
+int tune_optimise(const struct tune_model *m, unsigned pointer_size, uint64_t alignment,
+                  size_t max_pools, struct tune_optimum *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    out->layout.malloc_align = alignment;
+    struct dp d = { .m = m, .classes = m->class_count, .nsizes = m->size_count };
+    uint64_t *cost = NULL;
+    uint32_t *back = NULL;
+    int rc = -1;
+    if (max_pools == 0 || max_pools > TRACE_MAX_POOLS)
+        max_pools = TRACE_MAX_POOLS;
+    if (m->class_count > TUNE_MAX_CLASSES) {
+        (void)snprintf(err, err_len, "%zu distinct over-aligned (size, alignment) requests; the exact "
+                       "search handles at most %u", m->class_count, TUNE_MAX_CLASSES);
+        return -1;
+    }
+    d.plain_prefix = calloc(m->size_count + 1, sizeof *d.plain_prefix);
+    d.class_used = calloc(m->class_count + 1, sizeof *d.class_used);
+    if (d.plain_prefix == NULL || d.class_used == NULL) {
+        (void)snprintf(err, err_len, "out of memory");
+        goto done;
+    }
+    {
+        bool *plain_used = calloc(m->size_count + 1, sizeof *plain_used);
+        if (plain_used == NULL) {
+            (void)snprintf(err, err_len, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < m->demand_count; i++) {
+            uint32_t key = m->demand[i].key;
+            if (key < m->size_count)
+                plain_used[key] = true;
+            else
+                d.class_used[key - m->size_count] = true;
+        }
+        for (size_t i = 0; i < m->size_count; i++)
+            d.plain_prefix[i + 1] = d.plain_prefix[i] + plain_used[i];
+        free(plain_used);
+    }
+    uint32_t full = 0;
+    for (size_t c = 0; c < m->class_count; c++)
+        if (d.class_used[c])
+            full |= 1u << c;
+    if (d.plain_prefix[m->size_count] == 0 && full == 0) {
+        rc = 0;                              /* nothing to serve */
+        goto done;
+    }
+    if (candidates(&d, pointer_size, alignment, err, err_len) != 0)
+        goto done;
+    size_t masks = (size_t)1 << d.classes;
+    if (d.classes > 0 && (m->size_count + 1) * (m->size_count + 1) * masks <= ((size_t)1 << 22)) {
+        d.peak_cache = calloc((m->size_count + 1) * (m->size_count + 1) * masks, sizeof *d.peak_cache);
+        if (d.peak_cache == NULL) {
+            (void)snprintf(err, err_len, "out of memory");
+            goto done;
+        }
+    }
+    /* States: j = 0 (no pool yet) or 1 + candidate index; mask; pools used.
+     * With no pool limit below the candidate count, the count is not tracked. */
+    bool limited = max_pools < d.ncand;
+    size_t pdim = limited ? max_pools + 1 : 1;
+    size_t nj = d.ncand + 1;
+    size_t nstates = nj * masks * pdim;
+    cost = calloc(nstates, sizeof *cost);
+    back = calloc(nstates, sizeof *back);
+    if (cost == NULL || back == NULL) {
+        (void)snprintf(err, err_len, "out of memory");
+        goto done;
+    }
+    for (size_t s = 0; s < nstates; s++) {
+        cost[s] = INF;
+        back[s] = 0;
+    }
+#define STATE(j, mask, p) (((j) * masks + (mask)) * pdim + (p))
+    cost[STATE(0, 0, 0)] = 0;
+    /* States of j are final before j is expanded (pools only grow).  Each
+     * pool (j, k, classes) has its peak computed once, then every state of
+     * j is relaxed with it. */
+    for (size_t j = 0; j < nj; j++) {
+        size_t lo = j == 0 ? 0 : d.hi[j - 1];
+        for (size_t k = j; k < d.ncand; k++) {
+            uint64_t block = d.cand[k];
+            size_t hi = d.hi[k];
+            for (size_t mask = 0; mask < masks; mask++) {
+                if ((mask & ~(size_t)full) != 0)
+                    continue;
+                uint32_t delta = 0;
+                for (size_t c = 0; c < d.classes; c++)
+                    if ((full >> c & 1u) != 0 && (mask >> c & 1u) == 0 &&
+                        m->sizes[m->classes[c].size_index] <= block &&
+                        tune_natural_align(block) >= m->classes[c].align)
+                        delta |= 1u << c;
+                if (d.plain_prefix[hi] == d.plain_prefix[lo] && delta == 0)
+                    continue;                /* the pool would serve nothing */
+                uint64_t pool_cost = UINT64_MAX;
+                for (size_t p = 0; p < pdim; p++) {
+                    uint64_t base = cost[STATE(j, mask, p)];
+                    if (base == INF || (limited && p == max_pools))
+                        continue;
+                    if (pool_cost == UINT64_MAX)
+                        pool_cost = block * peak_of(&d, lo, hi, delta) + TUNE_POOL_RECORD_BYTES;
+                    size_t to = STATE(k + 1, mask | delta, limited ? p + 1 : 0);
+                    if (base + pool_cost < cost[to]) {
+                        cost[to] = base + pool_cost;
+                        back[to] = (uint32_t)STATE(j, mask, p);
+                    }
+                }
+            }
+        }
+    }
+    /* Best final state: every plain size and every class served. */
+    size_t best = SIZE_MAX;
+    for (size_t j = 1; j < nj; j++) {
+        if (d.plain_prefix[m->size_count] != d.plain_prefix[d.hi[j - 1]])
+            continue;
+        for (size_t p = 0; p < pdim; p++) {
+            size_t s = STATE(j, (size_t)full, p);
+            if (cost[s] != INF && (best == SIZE_MAX || cost[s] < cost[best]))
+                best = s;
+        }
+    }
+    if (best == SIZE_MAX) {
+        (void)snprintf(err, err_len, "no layout of at most %zu pools serves every request", max_pools);
+        goto done;
+    }
+    /* Walk back: each step is one pool, from the largest down. */
+    size_t count = 0;
+    for (size_t s = best; s != STATE(0, 0, 0) && count < TRACE_MAX_POOLS; s = back[s]) {
+        size_t j = s / pdim / masks, prev = back[s];
+        size_t pj = prev / pdim / masks;
+        uint32_t delta = (uint32_t)((s / pdim) % masks) & ~(uint32_t)((prev / pdim) % masks);
+        size_t lo = pj == 0 ? 0 : d.hi[pj - 1];
+        out->layout.block[count] = d.cand[j - 1];
+        out->peak[count] = peak_of(&d, lo, d.hi[j - 1], delta);
+        count++;
+    }
+#undef STATE
+    out->layout.count = count;
+    for (size_t a = 0, b = count > 0 ? count - 1 : 0; a < b; a++, b--) {
+        uint64_t t = out->layout.block[a];
+        out->layout.block[a] = out->layout.block[b];
+        out->layout.block[b] = t;
+        t = out->peak[a];
+        out->peak[a] = out->peak[b];
+        out->peak[b] = t;
+    }
+    for (size_t k = 0; k < count; k++) {
+        out->layout.capacity[k] = out->peak[k];
+        out->block_bytes += out->layout.block[k] * out->peak[k];
+    }
+    out->total_bytes = out->block_bytes + TUNE_POOL_RECORD_BYTES * count;
+    rc = 0;
+done:
+    free(cost);
+    free(back);
+    free_dp(&d);
+    return rc;
+}
+
+bool tune_headroom(struct tune_optimum *o, uint64_t budget, long headroom_pct)
+{
+    struct tune_layout *lay = &o->layout;
+    if (lay->count == 0 || budget <= o->total_bytes)
+        return headroom_pct <= 0;
+    uint64_t left = budget - o->total_bytes;
+    bool fitted = true;
+    if (headroom_pct >= 0) {
+        uint64_t extra[TRACE_MAX_POOLS], need = 0;
+        for (size_t k = 0; k < lay->count; k++) {
+            extra[k] = (o->peak[k] * (uint64_t)headroom_pct + 99) / 100;
+            need += extra[k] * lay->block[k];
+        }
+        if (need <= left) {
+            for (size_t k = 0; k < lay->count; k++)
+                lay->capacity[k] += extra[k];
+            o->block_bytes += need;
+            o->total_bytes += need;
+            return true;
+        }
+        fitted = false;
+    }
+    /* Fill: first whole multiples of every pool's peak, then one block at a
+     * time to the pool with the least spare per peak block. */
+    uint64_t round = 0;
+    for (size_t k = 0; k < lay->count; k++)
+        round += lay->block[k] * o->peak[k];
+    uint64_t t = round == 0 ? 0 : left / round;
+    for (size_t k = 0; k < lay->count; k++)
+        lay->capacity[k] += t * o->peak[k];
+    left -= t * round;
+    for (;;) {
+        size_t best = SIZE_MAX;
+        for (size_t k = 0; k < lay->count; k++) {
+            if (lay->block[k] > left)
+                continue;
+            if (best == SIZE_MAX) {
+                best = k;
+                continue;
+            }
+            /* (spare_k + 1) / peak_k < (spare_best + 1) / peak_best ? */
+            uint64_t sk = lay->capacity[k] - o->peak[k] + 1, sb = lay->capacity[best] - o->peak[best] + 1;
+            uint64_t lhs = sk * o->peak[best], rhs = sb * o->peak[k];
+            if (lhs < rhs || (lhs == rhs && o->peak[k] > o->peak[best]))
+                best = k;
+        }
+        if (best == SIZE_MAX)
+            break;
+        lay->capacity[best]++;
+        left -= lay->block[best];
+    }
+    o->block_bytes = 0;
+    for (size_t k = 0; k < lay->count; k++)
+        o->block_bytes += lay->block[k] * lay->capacity[k];
+    o->total_bytes = o->block_bytes + TUNE_POOL_RECORD_BYTES * lay->count;
+    return fitted;
+}

@@ -1,0 +1,288 @@
+/*
+ * The optimiser against an exhaustive search, on thousands of small random
+ * traces (argv[1] of them; fixed seed, so a failure is reproducible).
+ *
+ * The exhaustive search knows nothing of the optimiser's model (running
+ * maximum sizes, candidate blocks, dynamic programme): for every set of
+ * valid blocks up to a bound above any useful block, it simulates the trace
+ * object by object with the allocator's own rules and fallback off (first
+ * pool large and aligned enough; realloc in place while the new size fits
+ * the block, otherwise a move through malloc; a request that failed in the
+ * trace takes a block for an instant), takes each pool's peak as its
+ * capacity, and keeps the cheapest sum(block * peak) + 12 * pools.  The
+ * optimiser must find exactly that cost, with at most --max-pools pools, and
+ * its layout must replay the trace without a failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune.h"
+
+#define MAX_EVENTS 48
+#define MAX_OBJS 48
+#define MAX_BLOCKS 16
+
+/* A generated operation, in the test's own terms. */
+struct op {
+    int kind;           /* 0 alloc, 1 free, 2 realloc */
+    int obj;            /* object index */
+    uint64_t size, align;
+    bool failed;        /* the trace records a failure */
+};
+
+struct gen {
+    struct op ops[MAX_EVENTS];
+    int nops;
+    uint64_t alignment;
+    uint64_t max_size;
+    uint64_t max_align;     /* largest memalign alignment, 0 if none */
+};
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+
+/* xorshift64*: a deterministic generator, so failures reproduce. */
+static uint64_t rnd(uint64_t n)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (rng_state * UINT64_C(2685821657736338717)) % n;
+}
+
+/* A random scenario and its trace (events point into t->events). */
+static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
+{
+    g->alignment = rnd(2) ? 8 : 4;
+    g->max_size = g->alignment == 8 ? 40 : 24;
+    uint64_t sizes[6];
+    int nsizes = 2 + (int)rnd(5);
+    for (int i = 0; i < nsizes; i++)
+        sizes[i] = rnd(g->max_size + 1);
+    bool live[MAX_OBJS] = { false };
+    bool aligned[MAX_OBJS] = { false };
+    int nobj = 0;
+    g->nops = 5 + (int)rnd(MAX_EVENTS - 5);
+    bool use_memalign = rnd(3) == 0;
+    g->max_align = 0;
+    memset(t, 0, sizeof *t);
+    t->pointer_size = 4;
+    t->alignment = g->alignment;
+    t->pool_count = 1;
+    t->pools[0].block = 64;
+    t->pools[0].capacity = 1;
+    t->events = ev;
+    for (int i = 0; i < g->nops; i++) {
+        struct op *o = &g->ops[i];
+        struct trace_event *e = &ev[i];
+        memset(o, 0, sizeof *o);
+        memset(e, 0, sizeof *e);
+        e->seq = (uint32_t)i;
+        int pick = -1, nlive = 0;
+        for (int k = 0; k < nobj; k++)
+            nlive += live[k];
+        if (nlive > 0) {
+            int want = (int)rnd((uint64_t)nlive);
+            for (int k = 0; k < nobj; k++)
+                if (live[k] && want-- == 0)
+                    pick = k;
+        }
+        int r = (int)rnd(10);
+        if (pick >= 0 && r < 3) {
+            o->kind = 1;
+            o->obj = pick;
+            live[pick] = false;
+            e->op = TRACE_OP_FREE;
+            e->old = 0x1000u + 16u * (uint32_t)pick;
+        } else if (pick >= 0 && r < 5 && !aligned[pick]) {
+            o->kind = 2;
+            o->obj = pick;
+            o->size = rnd(4) == 0 ? 0 : sizes[rnd((uint64_t)nsizes)];
+            o->failed = o->size != 0 && rnd(8) == 0;
+            e->op = TRACE_OP_REALLOC;
+            e->old = 0x1000u + 16u * (uint32_t)pick;
+            e->size = o->size;
+            if (o->size == 0)
+                live[pick] = false;
+            else if (!o->failed)
+                e->result = e->old;    /* the test keys objects by index: keep the pointer */
+        } else if (nobj < MAX_OBJS) {
+            o->kind = 0;
+            o->obj = nobj;
+            o->size = sizes[rnd((uint64_t)nsizes)];
+            o->failed = rnd(10) == 0;
+            if (use_memalign && rnd(4) == 0) {
+                o->align = g->alignment << (1 + rnd(2));   /* over-aligned, or not (<= alignment) */
+                if (rnd(3) == 0)
+                    o->align = g->alignment;
+                if (o->align > g->max_align)
+                    g->max_align = o->align;
+            }
+            e->op = o->align ? TRACE_OP_MEMALIGN : TRACE_OP_MALLOC;
+            e->size = o->size;
+            e->align = o->align;
+            if (!o->failed) {
+                e->result = 0x1000u + 16u * (uint32_t)nobj;
+                live[nobj] = true;
+                aligned[nobj] = o->align > g->alignment;
+            }
+            nobj++;
+        } else {
+            o->kind = 1;
+            o->obj = -1;
+            e->op = TRACE_OP_FREE;
+        }
+    }
+    t->event_count = (size_t)g->nops;
+}
+
+static bool valid_block(uint64_t b, uint64_t a)
+{
+    return tune_valid_block(b, 4, a);
+}
+
+/* First pool of `blocks` (n of them) for size/alignment; -1 if none. */
+static int first_pool(const uint64_t *blocks, int n, uint64_t size, uint64_t align, uint64_t alignment)
+{
+    for (int k = 0; k < n; k++)
+        if (blocks[k] >= size && (align <= alignment || tune_natural_align(blocks[k]) >= align))
+            return k;
+    return -1;
+}
+
+/* Cost of serving the scenario with these blocks (fallback off, capacity =
+ * peak); UINT64_MAX if some request has no pool. */
+static uint64_t cost_of(const struct gen *g, const uint64_t *blocks, int n)
+{
+    uint64_t in_use[MAX_BLOCKS] = { 0 }, peak[MAX_BLOCKS] = { 0 };
+    int pool[MAX_OBJS];
+    for (int i = 0; i < g->nops; i++) {
+        const struct op *o = &g->ops[i];
+        if (o->kind == 1) {
+            if (o->obj >= 0)
+                in_use[pool[o->obj]]--;
+            continue;
+        }
+        if (o->kind == 2) {
+            int cur = pool[o->obj];
+            if (o->size == 0) {
+                in_use[cur]--;
+                continue;
+            }
+            if (o->size <= blocks[cur])
+                continue;                      /* in place, growing or shrinking */
+            int k = first_pool(blocks, n, o->size, 0, g->alignment);
+            if (k < 0)
+                return UINT64_MAX;
+            if (++in_use[k] > peak[k])
+                peak[k] = in_use[k];
+            if (o->failed) {
+                in_use[k]--;                   /* failed in the trace: an instant */
+            } else {
+                in_use[cur]--;
+                pool[o->obj] = k;
+            }
+            continue;
+        }
+        int k = first_pool(blocks, n, o->size, o->align, g->alignment);
+        if (k < 0)
+            return UINT64_MAX;
+        if (++in_use[k] > peak[k])
+            peak[k] = in_use[k];
+        if (o->failed)
+            in_use[k]--;
+        else
+            pool[o->obj] = k;
+    }
+    uint64_t c = 0;
+    for (int k = 0; k < n; k++)
+        c += blocks[k] * peak[k] + TUNE_POOL_RECORD_BYTES;
+    return c;
+}
+
+/* Cheapest cost over every set of at most max_pools valid blocks. */
+static uint64_t exhaustive(const struct gen *g, size_t max_pools)
+{
+    uint64_t cand[MAX_BLOCKS];
+    int m = 0;
+    /* Beyond the bound the optimiser relies on (no useful block above the
+     * largest size rounded up to the largest alignment): one step more. */
+    uint64_t step = g->max_align > g->alignment ? g->max_align : g->alignment;
+    uint64_t top = (g->max_size + step - 1) / step * step + g->alignment;
+    for (uint64_t b = 4; b <= top && m < MAX_BLOCKS; b++)
+        if (valid_block(b, g->alignment))
+            cand[m++] = b;
+    uint64_t best = UINT64_MAX;
+    for (uint32_t set = 1; set < (1u << m); set++) {
+        uint64_t blocks[MAX_BLOCKS];
+        int n = 0;
+        for (int k = 0; k < m; k++)
+            if ((set >> k & 1u) != 0)
+                blocks[n++] = cand[k];
+        if ((size_t)n > max_pools)
+            continue;
+        uint64_t c = cost_of(g, blocks, n);
+        if (c < best)
+            best = c;
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    long runs = argc > 1 ? strtol(argv[1], NULL, 10) : 3000;
+    static struct trace_event ev[MAX_EVENTS];
+    long failures = 0, nonempty = 0, with_classes = 0;
+    for (long run = 0; run < runs; run++) {
+        struct gen g;
+        struct trace t;
+        generate(&g, &t, ev);
+        size_t max_pools = rnd(3) == 0 ? 1 + (size_t)rnd(3) : 255;
+        struct tune_model m;
+        struct tune_optimum o;
+        char err[200];
+        if (tune_model_build(&t, g.alignment, UINT64_MAX, &m) != 0) {
+            fprintf(stderr, "run %ld: model: out of memory\n", run);
+            return 1;
+        }
+        with_classes += m.class_count > 0;
+        if (tune_optimise(&m, 4, g.alignment, max_pools, &o, err, sizeof err) != 0) {
+            fprintf(stderr, "run %ld: optimise: %s\n", run, err);
+            tune_model_free(&m);
+            return 1;
+        }
+        tune_model_free(&m);
+        uint64_t want = exhaustive(&g, max_pools);
+        uint64_t got = o.layout.count == 0 ? UINT64_MAX : o.total_bytes;
+        bool empty_ok = o.layout.count == 0 && want == UINT64_MAX;
+        bool bad = !empty_ok && got != want;
+        if (!bad && o.layout.count > 0) {
+            nonempty++;
+            struct tune_replay r;
+            if (tune_replay(&t, &o.layout, false, false, 0, &r) != 0)
+                return 1;
+            bad = r.failures != 0 || o.layout.count > max_pools;
+            tune_replay_free(&r);
+        }
+        if (bad) {
+            failures++;
+            fprintf(stderr, "run %ld (alignment %llu, max pools %zu): optimiser %llu, exhaustive %llu; layout",
+                    run, (unsigned long long)g.alignment, max_pools, (unsigned long long)got,
+                    (unsigned long long)want);
+            for (size_t k = 0; k < o.layout.count; k++)
+                fprintf(stderr, " %llu:%llu", (unsigned long long)o.layout.block[k],
+                        (unsigned long long)o.layout.capacity[k]);
+            fprintf(stderr, "\n");
+            for (int i = 0; i < g.nops; i++)
+                fprintf(stderr, "  %s obj %d size %llu align %llu%s\n",
+                        g.ops[i].kind == 0 ? "alloc" : g.ops[i].kind == 1 ? "free" : "realloc",
+                        g.ops[i].obj, (unsigned long long)g.ops[i].size, (unsigned long long)g.ops[i].align,
+                        g.ops[i].failed ? " FAILED" : "");
+            if (failures >= 3)
+                break;
+        }
+    }
+    printf("%ld random traces (%ld with a layout, %ld with over-aligned requests): %ld mismatches\n",
+           runs, nonempty, with_classes, failures);
+    return failures == 0 ? 0 : 1;
+}

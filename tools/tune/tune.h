@@ -1,0 +1,262 @@
+/*
+ * poolalloc-tune internals: the trace reader (trace.c), the request model
+ * built from a trace (model.c), the allocator simulator (replay.c) and the
+ * layout optimiser (optimise.c).  One header because the four are small and
+ * share their types; main.c is the command line on top of them, and the tests
+ * and the fuzzer link the same objects.
+ *
+ * The trace format is specified in doc/trace-format.md; the constants below
+ * are that document's, and a change to either must change both.
+ */
+#ifndef POOLALLOC_TUNE_H
+#define POOLALLOC_TUNE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Trace format, version 1 (doc/trace-format.md) ---------------------- */
+
+#define TRACE_MAGIC "PATRACE"          /* 7 characters + NUL = 8 bytes */
+#define TRACE_MAGIC_LEN 8u
+#define TRACE_VERSION 1u
+#define TRACE_FIXED_HEADER 24u          /* bytes before the pool table */
+#define TRACE_MAX_POOLS 255u
+#define TRACE_FLAG_FALLBACK 0x01u       /* header flags */
+#define TRACE_EVENT_IN_IRQ 0x01u        /* event flags */
+
+/* Size of one pool-table entry and of one record, for pointer size w. */
+#define TRACE_POOL_ENTRY_SIZE(w) (8u + (unsigned)(w))
+#define TRACE_RECORD_SIZE(w) (8u + 5u * (unsigned)(w))
+
+enum trace_op {
+    TRACE_OP_MALLOC = 1,
+    TRACE_OP_FREE = 2,
+    TRACE_OP_CALLOC = 3,
+    TRACE_OP_REALLOC = 4,
+    TRACE_OP_REALLOCF = 5,
+    TRACE_OP_REALLOCARRAY = 6,
+    TRACE_OP_MEMALIGN = 7,
+    TRACE_OP_ALIGNED_ALLOC = 8,
+    TRACE_OP_POSIX_MEMALIGN = 9,
+    TRACE_OP_VALLOC = 10,
+    TRACE_OP_PVALLOC = 11,
+    TRACE_OP_DROPPED = 0x80,
+    TRACE_OP_END = 0x81,
+};
+
+struct trace_pool {
+    uint32_t block;
+    uint32_t capacity;
+    uint64_t start;        /* first byte of the pool on the target; 0 = unknown */
+};
+
+struct trace_event {
+    uint8_t op;            /* enum trace_op */
+    uint8_t flags;         /* TRACE_EVENT_IN_IRQ */
+    uint32_t seq;
+    uint64_t size, align, result, old, caller;
+    size_t offset;         /* byte offset of the record in the file */
+};
+
+struct trace {
+    unsigned version, pointer_size, flags;
+    uint64_t alignment;
+    unsigned pool_count;
+    struct trace_pool pools[TRACE_MAX_POOLS];
+    struct trace_event *events;   /* every record, DROPPED and END included */
+    size_t event_count;
+    size_t size_bytes;            /* length of the file */
+    /* Integrity, filled by the parser (warnings, not errors). */
+    uint64_t dropped;             /* sum of DROPPED records */
+    uint64_t seq_missing;         /* events missing from the sequence with no DROPPED record */
+    size_t seq_jumps;             /* places where the sequence jumps */
+    size_t first_jump_offset;     /* byte offset of the first such record */
+    bool has_end;
+    uint64_t end_seq;
+};
+
+struct trace_error {
+    size_t offset;                /* byte offset where the problem is */
+    char msg[240];
+};
+
+/* Parse a whole trace held in memory.  On success returns 0 and fills *t
+ * (free it with trace_free).  On a malformed or truncated trace returns -1,
+ * fills *err with the byte offset and a message, and leaves *t empty.  Never
+ * reads outside buf[0..len). */
+int trace_parse(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err);
+
+/* Read `path` and parse it; -1 on I/O error too (offset 0). */
+int trace_load(const char *path, struct trace *t, struct trace_error *err);
+
+/* Release what trace_parse allocated; *t becomes empty.  NULL-safe. */
+void trace_free(struct trace *t);
+
+/* Name of an operation ("malloc", ...), "?" if unknown. */
+const char *trace_op_name(unsigned op);
+
+/* True if `block` is a valid pool block for that pointer size and alignment
+ * (DESIGN.md section 3, src/gen_layout.py). */
+bool tune_valid_block(uint64_t block, uint64_t pointer_size, uint64_t alignment);
+
+/* Natural alignment of a block: the largest power of two dividing it. */
+uint64_t tune_natural_align(uint64_t block);
+
+/* ---- Requests: what each event asks of the allocator --------------------- */
+
+enum request_kind {
+    REQ_NONE,        /* nothing to allocate (free, control record, realloc(p, 0)) */
+    REQ_ALLOC,       /* a block of `size` bytes aligned to `align` (0 = malloc's) */
+    REQ_INVALID,     /* can never succeed: bad alignment, size overflow */
+};
+
+/* What event `e` of a trace with malloc alignment `malloc_align` and pointer
+ * size `ptr` asks for: kind, and for REQ_ALLOC the size and the alignment
+ * beyond malloc's (0 when malloc's alignment is enough; a > malloc_align
+ * otherwise).  pvalloc's size is rounded up to its page; realloc(NULL, n) is
+ * a malloc. */
+enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_align, unsigned ptr,
+                               uint64_t *size, uint64_t *align);
+
+/* ---- Pointer map (model.c): nonzero 64-bit keys to 32-bit values ---------- */
+
+struct ptrmap {
+    uint64_t *keys;          /* 0 = empty slot */
+    uint32_t *vals;
+    size_t mask;
+};
+
+/* A map with room for `capacity` keys (it never grows).  0, or -1 when out
+ * of memory. */
+int ptrmap_init(struct ptrmap *m, size_t capacity);
+/* Value of `key` in *val; false if absent. */
+bool ptrmap_get(const struct ptrmap *m, uint64_t key, uint32_t *val);
+/* Insert or replace; key != 0 and the map holds fewer than `capacity` keys. */
+void ptrmap_put(struct ptrmap *m, uint64_t key, uint32_t val);
+/* Remove `key` if present. */
+void ptrmap_remove(struct ptrmap *m, uint64_t key);
+void ptrmap_free(struct ptrmap *m);
+
+/* ---- Model: the trace as demand per requested size ----------------------- */
+
+/* A request key: a distinct size (plain) or a distinct (size, alignment)
+ * class of over-aligned requests. */
+struct tune_class {
+    uint32_t size_index;     /* index into model.sizes */
+    uint64_t align;          /* > malloc alignment */
+};
+
+struct tune_demand {
+    uint32_t key;            /* < size_count: plain size index; else size_count + class */
+    int32_t delta;           /* +1 or -1 */
+};
+
+struct tune_size_stat {
+    uint64_t requests;       /* allocation requests of exactly this size */
+    uint64_t live, peak_live;
+};
+
+struct tune_leak {
+    uint64_t caller, ptr, size;
+};
+
+struct tune_model {
+    uint64_t *sizes;                 /* distinct requested sizes, ascending */
+    size_t size_count;
+    struct tune_size_stat *stats;    /* per size */
+    struct tune_class *classes;
+    size_t class_count;
+    struct tune_demand *demand;      /* in trace order */
+    size_t demand_count;
+    uint64_t peak_live_bytes, peak_live_blocks;
+    uint64_t allocations, frees, failed_in_trace;
+    uint64_t invalid_requests;       /* bad alignment or size overflow: never servable */
+    uint64_t excluded_large;         /* failed requests above the size limit, left out */
+    uint64_t unknown_frees;          /* free/realloc of a pointer the trace never returned */
+    uint64_t reused_live;            /* a result that was still live (ordering or lost free) */
+    uint64_t aligned_reallocs;       /* moving realloc of an over-aligned block (approximated) */
+    uint64_t irq_events;
+    struct tune_leak *leaks;         /* still allocated at the end, by caller then pointer */
+    size_t leak_count;
+};
+
+/* Build the model of trace `t` for a firmware whose malloc alignment is
+ * `malloc_align` (requests aligned beyond it are over-aligned classes).
+ * Failed requests larger than `size_limit`
+ * are left out (counted in excluded_large); pass UINT64_MAX to keep all.
+ * 0 on success, -1 when out of memory.  Free with tune_model_free. */
+int tune_model_build(const struct trace *t, uint64_t malloc_align, uint64_t size_limit,
+                     struct tune_model *m);
+void tune_model_free(struct tune_model *m);
+
+/* ---- Replay: the allocator's semantics on a layout ----------------------- */
+
+struct tune_layout {
+    uint64_t malloc_align;                /* the alignment option */
+    size_t count;
+    uint64_t block[TRACE_MAX_POOLS];      /* ascending */
+    uint64_t capacity[TRACE_MAX_POOLS];
+};
+
+struct tune_pool_result {
+    uint64_t high_water;       /* most blocks in use at once */
+    uint64_t served;           /* allocations this pool served */
+    uint64_t spilled_in;       /* of those, requests whose first choice was a smaller pool */
+    uint64_t failures;         /* requests whose first choice was this pool and that failed */
+    uint64_t in_use_at_end;
+};
+
+struct tune_replay {
+    struct tune_pool_result pool[TRACE_MAX_POOLS];
+    uint64_t failures;             /* requests the layout could not serve */
+    uint64_t failures_no_pool;     /* of those, with no pool large / aligned enough */
+    uint64_t invalid;              /* of those, invalid requests (bad alignment, overflow) */
+    uint64_t trace_failures;       /* requests that failed in the trace */
+    uint64_t disagreements;        /* successful results outside the pool the replay chose
+                                    * (only when the trace has pool addresses) */
+    /* Occupancy over time, when requested: samples[k * sample_count + i] is
+     * the most blocks of pool k in use during the i-th slice of the trace. */
+    uint32_t *samples;
+    size_t sample_count;
+};
+
+/* Replay trace `t` against `layout` with the allocator's rules (first pool
+ * large and aligned enough, in place realloc when the block still fits,
+ * spill into larger pools when `fallback`).  `compare_addresses` counts
+ * disagreements with the recorded results using the trace's pool addresses.
+ * With max_samples > 0, fills r->samples (at most max_samples per pool).
+ * 0 on success, -1 when out of memory.  Free with tune_replay_free. */
+int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fallback,
+                bool compare_addresses, size_t max_samples, struct tune_replay *r);
+void tune_replay_free(struct tune_replay *r);
+
+/* ---- Optimiser ------------------------------------------------------------ */
+
+#define TUNE_POOL_RECORD_BYTES 12u     /* RAM per pool: free head, edge, counter */
+#define TUNE_MAX_CLASSES 8u            /* distinct over-aligned requests handled */
+
+struct tune_optimum {
+    struct tune_layout layout;         /* capacities = peak demand */
+    uint64_t peak[TRACE_MAX_POOLS];    /* peak live blocks of each pool */
+    uint64_t block_bytes;              /* sum of block * capacity */
+    uint64_t total_bytes;              /* block_bytes + records */
+};
+
+/* The cheapest layout (block bytes + TUNE_POOL_RECORD_BYTES per pool) with at
+ * most max_pools pools in which every request of model `m` is served by the
+ * pool the allocator tries first, with capacity = that pool's peak demand.
+ * Returns 0, or -1 with a message in err (too many over-aligned classes, out
+ * of memory).  An empty model gives an empty layout. */
+int tune_optimise(const struct tune_model *m, unsigned pointer_size, uint64_t alignment,
+                  size_t max_pools, struct tune_optimum *out, char *err, size_t err_len);
+
+/* Spread `budget - o->total_bytes` over the pools of `o`: with headroom_pct
+ * < 0, fill the budget (one block at a time to the pool with the least
+ * spare capacity relative to its peak); otherwise give each pool
+ * ceil(peak * pct / 100) spare blocks, or fill the budget if that does not
+ * fit.  Updates o's capacities and totals; returns true if the requested
+ * headroom fitted (always true when filling). */
+bool tune_headroom(struct tune_optimum *o, uint64_t budget, long headroom_pct);
+
+#endif /* POOLALLOC_TUNE_H */
