@@ -24,8 +24,12 @@ static bool is_power_of_two(size_t x)
 /* Shared by all entry points; alignment is already known to be a power of two. */
 static void *alloc_aligned(size_t alignment, size_t size)
 {
+    /* Up to malloc's alignment, a block of at least `alignment` bytes is
+     * aligned enough: smaller blocks are powers of two aligned to their size,
+     * larger ones multiples of POOL_MALLOC_ALIGN.  A smaller block may not be
+     * (memalign(8, 3) must not get a 4-byte block). */
     if (alignment <= POOL_MALLOC_ALIGN)
-        return poolalloc_malloc(size);
+        return poolalloc_malloc(size < alignment ? alignment : size);
     if (size <= POOL_MAX_BLOCK) {
         for (unsigned k = pool_for_size(size); k < POOL_COUNT; k++) {
             if (pool_geometry[k].align < alignment)

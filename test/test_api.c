@@ -299,7 +299,7 @@ static void test_calloc(void)
 static size_t pool_for_aligned(size_t align, size_t size)
 {
     for (size_t k = first_pool_for(size); k < poolalloc_pool_count(); k++)
-        if (pool(k).alignment >= align || align <= TEST_ALIGNMENT)
+        if (pool(k).alignment >= align)
             return k;
     return poolalloc_pool_count();
 }

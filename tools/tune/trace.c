@@ -322,6 +322,11 @@ enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_alig
     /* The all-ones size is the recorder's mark of an overflowing count * size. */
     if (n == max)
         return REQ_INVALID;
+    /* Up to malloc's alignment the allocator serves max(size, alignment)
+     * bytes from the plain pools (src/memalign.c): a block that large is
+     * aligned enough. */
+    if (a != 0 && a <= malloc_align && n < a)
+        n = a;
     *size = n;
     *align = a > malloc_align ? a : 0;
     return REQ_ALLOC;

@@ -145,7 +145,8 @@ static bool valid_block(uint64_t b, uint64_t a)
 static int first_pool(const uint64_t *blocks, int n, uint64_t size, uint64_t align, uint64_t alignment)
 {
     for (int k = 0; k < n; k++)
-        if (blocks[k] >= size && (align <= alignment || tune_natural_align(blocks[k]) >= align))
+        if (blocks[k] >= (align <= alignment && size < align ? align : size) &&
+            (align <= alignment || tune_natural_align(blocks[k]) >= align))
             return k;
     return -1;
 }
