@@ -11,6 +11,10 @@
  * A request is served by the first pool whose block is large enough (and, with
  * the fallback option, by the next larger pools when that one is full).
  * Every operation runs in bounded time independent of the heap state.
+ *
+ * Diagnostics: statistics (poolalloc_stats), misuse detection (the checks
+ * option; reports go to poolalloc_fault), an out-of-memory hook
+ * (poolalloc_oom) and a heap consistency check (poolalloc_check).
  */
 #ifndef POOLALLOC_H
 #define POOLALLOC_H
@@ -79,21 +83,137 @@ size_t poolalloc_pool_count(void);
  */
 bool poolalloc_pool_info(size_t index, struct poolalloc_pool_info *info);
 
-/* Kinds of misuse reported to poolalloc_fault(). */
+/*
+ * Statistics (stats option, on by default).  poolalloc_stats() copies the
+ * counters into *totals and into pools[0 .. min(max_pools, pool count) - 1]
+ * (pools may be NULL when max_pools is 0).
+ *
+ * The copy is consistent -- every number from one instant between the call
+ * and its return -- even while interrupts or threads allocate:
+ *   sync=irq   interrupts are masked while the counters are copied (about
+ *              a dozen instructions per pool);
+ *   sync=llsc, sync=c11
+ *              nothing is masked: every counter only grows, so the counters
+ *              are read twice and the copy is retried (up to 8 times) when
+ *              an allocation changed them in between; O(pools) per try;
+ *   sync=none  a plain copy.
+ * A call made from an interrupt handler that preempted an allocation in
+ * progress sees that one allocation either counted or not (in_use <=
+ * high_water and bytes_in_use <= peak_bytes always hold).
+ * Returns true for a consistent copy; false with stats=false (then in_use is
+ * counted by walking the free lists and every counter is 0) or when the
+ * counters kept changing for 8 tries.  O(pools) per try.
+ */
+struct poolalloc_pool_stats {
+    size_t block_size;  /* bytes per block */
+    size_t capacity;    /* blocks in the pool */
+    size_t in_use;      /* blocks allocated now */
+    size_t high_water;  /* most blocks ever allocated at once (the bump edge: not reset) */
+    size_t allocations; /* successful allocations from this pool since the reset */
+    size_t failures;    /* requests whose first pool this was that found it and every
+                           fallback pool full (counted once, here), since the reset */
+};
+
+struct poolalloc_stats {
+    size_t pool_count;   /* pools in the layout */
+    size_t bytes_in_use; /* sum of in_use * block_size */
+    size_t peak_bytes;   /* highest bytes_in_use since the reset */
+    size_t oom_count;    /* allocations that returned NULL for lack of memory since the reset
+                            (pool failures plus requests no pool could ever serve) */
+};
+
+bool poolalloc_stats(struct poolalloc_stats *totals, struct poolalloc_pool_stats *pools, size_t max_pools);
+
+/*
+ * Reset the counters: allocations, failures and oom_count to 0, peak_bytes
+ * to the bytes in use now.  in_use and high_water are not counters and stay.
+ * An allocation that runs concurrently is counted before or after the
+ * reset.  O(pools).  Does nothing with stats=false.
+ */
+void poolalloc_stats_reset(void);
+
+/* Kinds of misuse and damage reported to poolalloc_fault() and by
+ * poolalloc_check(). */
 enum poolalloc_fault_kind {
-    POOLALLOC_FAULT_FOREIGN_POINTER = 1, /* free/realloc of a pointer outside every pool */
+    POOLALLOC_FAULT_NONE = 0,               /* poolalloc_check(): every invariant holds */
+    POOLALLOC_FAULT_FOREIGN_POINTER = 1,    /* free/realloc/usable_size of a pointer outside every pool */
+    POOLALLOC_FAULT_MISALIGNED_POINTER = 2, /* checks>=fast: inside a pool, not at a block boundary */
+    POOLALLOC_FAULT_UNALLOCATED_POINTER = 3,/* checks>=fast: a block at/above the pool's edge, never handed out */
+    POOLALLOC_FAULT_DOUBLE_FREE = 4,        /* checks=full: the block is free (double free, or realloc/
+                                               usable_size of a freed block) */
+    POOLALLOC_FAULT_USE_AFTER_FREE = 5,     /* checks=full: a freed block was written (poison damaged);
+                                               ptr = the block */
+    POOLALLOC_FAULT_FREE_LIST_CORRUPT = 6,  /* a free-list entry is not a free block of its pool
+                                               (checks=full: found and repaired at allocation) */
+    POOLALLOC_FAULT_FREE_LIST_CYCLE = 7,    /* poolalloc_check(): the free list is longer than the pool */
+    POOLALLOC_FAULT_COUNT_MISMATCH = 8,     /* poolalloc_check(): free + in use != high water (or the
+                                               allocated bits disagree) */
+    POOLALLOC_FAULT_EDGE_CORRUPT = 9,       /* poolalloc_check(): a pool's edge is outside it or misaligned */
 };
 
 /*
  * Called when a misuse is detected; the bad call is refused and the heap is
- * left untouched.  `caller` is the return address of the poolalloc entry
- * point.  The default (a weak definition) prints kind, pointer, caller and
- * aborts; define your own to log and continue, or to reset the device.
+ * left untouched (free does nothing, realloc returns NULL, usable_size 0).
+ * `caller` is the return address of the poolalloc entry point.  The default
+ * (a weak definition) prints kind, pointer, owning pool and caller on stderr
+ * and aborts; define your own to log and continue, or to reset the device.
+ * A USE_AFTER_FREE or FREE_LIST_CORRUPT report comes from an allocation,
+ * whose caller did nothing wrong: when the hook returns, the allocation goes
+ * on (the free list is rebuilt from the allocated bits) and succeeds.
  */
 void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller);
 
-/* Human-readable name of a fault kind ("foreign pointer", ...). */
+/* Human-readable name of a fault kind ("pointer outside every pool", ...). */
 const char *poolalloc_fault_name(enum poolalloc_fault_kind kind);
+
+/*
+ * Called (a weak hook; the default does nothing) just before an allocation
+ * returns NULL for lack of memory -- every pool it may use is full, the size
+ * is larger than every block, no pool has the alignment, or count * size
+ * overflows (size is then SIZE_MAX).  errno is ENOMEM in every such case.
+ * `caller` is the return address of the poolalloc entry point.
+ */
+void poolalloc_oom(size_t size, void *caller);
+
+/*
+ * Verify every pool's invariants: the edge is a block boundary inside the
+ * pool; the free-list walk (bounded by the capacity: no hang on a cycle)
+ * finds only block boundaries below the edge, never more blocks than the
+ * edge passed; with stats, free + in_use == high_water and the byte total
+ * matches; with checks=full, no free-list block is marked allocated, every
+ * free block's poison is intact and the allocated bits count in_use.
+ * Reports the first violation in *result (may be NULL): its kind, pool and
+ * the offending block (NULL when the violation is a count).  Returns true
+ * when every invariant holds (result->kind == POOLALLOC_FAULT_NONE).
+ * Does not call poolalloc_fault().  Not atomic: call it when no allocation
+ * can run concurrently (e.g. with interrupts masked), or a block in flight
+ * can show as a count mismatch.  O(total capacity), plus O(heap bytes) for
+ * the poison with checks=full.
+ */
+struct poolalloc_check_result {
+    enum poolalloc_fault_kind kind; /* POOLALLOC_FAULT_NONE when the heap is consistent */
+    size_t pool;                    /* the pool that breaks an invariant */
+    void *ptr;                      /* the offending block or list entry, or NULL */
+};
+
+bool poolalloc_check(struct poolalloc_check_result *result);
+
+/*
+ * Allocation tracing (-Dtrace=true; doc/trace-format.md).  Every malloc-
+ * family call the program makes is recorded in a RAM ring and drained to
+ * poolalloc_trace_sink(), whose default writes poolalloc.trace through
+ * semihosting (stdio on the host).  The ring is drained from thread mode
+ * when half full and at exit (with the END record).
+ *
+ * poolalloc_trace_flush: write the recorded events to the sink now.  From an
+ * interrupt handler it returns without doing anything.
+ * poolalloc_trace_sink: weak; define it to send the bytes elsewhere (SWO,
+ * RTT, UART).  Called from thread mode only, one call at a time, with the
+ * trace's bytes in order (header first).
+ * Neither exists with trace=false.
+ */
+void poolalloc_trace_flush(void);
+void poolalloc_trace_sink(const void *bytes, size_t length);
 
 #ifdef __cplusplus
 }

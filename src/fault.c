@@ -1,6 +1,9 @@
 /*
  * Misuse reporting.  pool_report_fault() is what the allocator calls; it
  * forwards to poolalloc_fault(), a weak hook the application may replace.
+ * The line names the kind, the pointer, its owning pool when there is one
+ * and the caller:
+ *   poolalloc: block is not allocated (double free): 0x... in pool 2 (24-byte blocks) (called from 0x...)
  *
  * The default writes one line to stderr and aborts: a heap that has been
  * handed a bad pointer should stop the program, not corrupt it later.  It
@@ -21,8 +24,26 @@
 const char *poolalloc_fault_name(enum poolalloc_fault_kind kind)
 {
     switch (kind) {
+    case POOLALLOC_FAULT_NONE:
+        return "no fault";
     case POOLALLOC_FAULT_FOREIGN_POINTER:
         return "pointer outside every pool";
+    case POOLALLOC_FAULT_MISALIGNED_POINTER:
+        return "pointer not at a block boundary";
+    case POOLALLOC_FAULT_UNALLOCATED_POINTER:
+        return "pointer to a block never allocated";
+    case POOLALLOC_FAULT_DOUBLE_FREE:
+        return "block is not allocated (double free)";
+    case POOLALLOC_FAULT_USE_AFTER_FREE:
+        return "freed block was written (use after free)";
+    case POOLALLOC_FAULT_FREE_LIST_CORRUPT:
+        return "free list corrupt";
+    case POOLALLOC_FAULT_FREE_LIST_CYCLE:
+        return "free list has a cycle";
+    case POOLALLOC_FAULT_COUNT_MISMATCH:
+        return "pool counts inconsistent";
+    case POOLALLOC_FAULT_EDGE_CORRUPT:
+        return "pool edge corrupt";
     }
     return "unknown fault";
 }
@@ -33,6 +54,20 @@ static char *append_text(char *out, const char *text)
     size_t len = strlen(text);
     memcpy(out, text, len);
     return out + len;
+}
+
+/* Append the decimal digits of `value`; returns the new end. */
+static char *append_decimal(char *out, size_t value)
+{
+    char digits[3 * sizeof value];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (n > 0)
+        *out++ = digits[--n];
+    return out;
 }
 
 /* Append 0x and the hex digits of `value`; returns the new end. */
@@ -46,11 +81,19 @@ static char *append_hex(char *out, uintptr_t value)
 
 __attribute__((weak)) void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
 {
-    char line[128];
+    char line[192];
     char *end = append_text(line, "poolalloc: ");
     end = append_text(end, poolalloc_fault_name(kind));
     end = append_text(end, ": ");
     end = append_hex(end, (uintptr_t)ptr);
+    unsigned k = pool_of_ptr(ptr);
+    if (k < POOL_COUNT) {
+        end = append_text(end, " in pool ");
+        end = append_decimal(end, k);
+        end = append_text(end, " (");
+        end = append_decimal(end, pool_geometry[k].block);
+        end = append_text(end, "-byte blocks)");
+    }
     end = append_text(end, " (called from ");
     end = append_hex(end, (uintptr_t)caller);
     end = append_text(end, ")\n");

@@ -2,8 +2,11 @@
  * The SVID/GNU statistics and tuning calls, answered from the pool records.
  *
  * mallinfo: arena = bytes of all pools, uordblks = bytes of blocks in use
- * (whole blocks), fordblks = the rest, ordblks = free blocks, others 0.
- * malloc_stats / mstats: a per-pool table on stderr.
+ * (whole blocks), fordblks = the rest, ordblks = free blocks, usmblks = peak
+ * bytes in use since the stats reset (stats option), others 0.
+ * malloc_stats / mstats: a per-pool table on stderr (poolalloc_stats():
+ * block, capacity, in use, high-water, allocations, failures) and the
+ * totals (the counters are 0 with stats=false).
  * mallopt / malloc_trim: nothing to tune or give back; they report so (0).
  * Complexity: O(POOL_COUNT) (O(total capacity) with the stats option off).
  */
@@ -22,16 +25,24 @@ struct mallinfo poolalloc_mallinfo(void)
         mi.ordblks += info.capacity - info.in_use;
     }
     mi.fordblks = mi.arena - mi.uordblks;
+#if POOLALLOC_STATS
+    mi.usmblks = counter_load(&pool_totals.peak_bytes);
+#endif
     return mi;
 }
 
 void poolalloc_malloc_stats(void)
 {
-    struct poolalloc_pool_info info;
-    fprintf(stderr, "pool    block capacity   in use  high-water\n");
-    for (size_t k = 0; poolalloc_pool_info(k, &info); k++)
-        fprintf(stderr, "%4u %8u %8u %8u %11u\n", (unsigned)k, (unsigned)info.block_size,
-                (unsigned)info.capacity, (unsigned)info.in_use, (unsigned)info.high_water);
+    struct poolalloc_stats totals;
+    struct poolalloc_pool_stats pools[POOL_COUNT];
+    (void)poolalloc_stats(&totals, pools, POOL_COUNT);
+    fprintf(stderr, "pool    block capacity   in use  high-water       allocs    failed\n");
+    for (size_t k = 0; k < POOL_COUNT; k++)
+        fprintf(stderr, "%4u %8u %8u %8u %11u %12lu %9lu\n", (unsigned)k, (unsigned)pools[k].block_size,
+                (unsigned)pools[k].capacity, (unsigned)pools[k].in_use, (unsigned)pools[k].high_water,
+                (unsigned long)pools[k].allocations, (unsigned long)pools[k].failures);
+    fprintf(stderr, "bytes in use %lu, peak %lu, out of memory %lu\n", (unsigned long)totals.bytes_in_use,
+            (unsigned long)totals.peak_bytes, (unsigned long)totals.oom_count);
 }
 
 void poolalloc_mstats(char *title)

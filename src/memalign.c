@@ -21,43 +21,53 @@ static bool is_power_of_two(size_t x)
     return x != 0 && (x & (x - 1)) == 0;
 }
 
-/* Shared by all entry points; alignment is already known to be a power of two. */
-static void *alloc_aligned(size_t alignment, size_t size)
+/* Shared by all entry points; alignment is already known to be a power of
+ * two.  `caller` is the user's call site, for the hooks.  A failure is
+ * counted against the first pool that was large and aligned enough. */
+static void *alloc_aligned(size_t alignment, size_t size, void *caller)
 {
     /* Up to malloc's alignment, a block of at least `alignment` bytes is
      * aligned enough: smaller blocks are powers of two aligned to their size,
      * larger ones multiples of POOL_MALLOC_ALIGN.  A smaller block may not be
      * (memalign(8, 3) must not get a 4-byte block). */
     if (alignment <= POOL_MALLOC_ALIGN)
-        return poolalloc_malloc(size < alignment ? alignment : size);
+        return pool_alloc_for(size < alignment ? alignment : size, caller);
+    unsigned first = POOL_COUNT;
     if (size <= POOL_MAX_BLOCK) {
         for (unsigned k = pool_for_size(size); k < POOL_COUNT; k++) {
             if (pool_geometry[k].align < alignment)
                 continue;
-            void *block = pool_take(k);
+            if (first == POOL_COUNT)
+                first = k;
+            void *block = pool_take_block(k, caller);
             if (block != NULL)
                 return block;
             if (!POOLALLOC_FALLBACK)
                 break;
         }
     }
-    errno = ENOMEM;
-    return NULL;
+    return pool_out_of_memory(size, first, caller);
 }
 
-void *poolalloc_memalign(size_t alignment, size_t size)
+/* memalign on behalf of `caller`: EINVAL for a non-power-of-two alignment. */
+static void *memalign_for(size_t alignment, size_t size, void *caller)
 {
     if (!is_power_of_two(alignment)) {
         errno = EINVAL;
         return NULL;
     }
-    return alloc_aligned(alignment, size);
+    return alloc_aligned(alignment, size, caller);
+}
+
+void *poolalloc_memalign(size_t alignment, size_t size)
+{
+    return memalign_for(alignment, size, __builtin_return_address(0));
 }
 
 /* C11/C17: the alignment must be a valid (power-of-two) alignment. */
 void *poolalloc_aligned_alloc(size_t alignment, size_t size)
 {
-    return poolalloc_memalign(alignment, size);
+    return memalign_for(alignment, size, __builtin_return_address(0));
 }
 
 /* POSIX: returns the error instead of setting errno, which stays unchanged. */
@@ -66,7 +76,7 @@ int poolalloc_posix_memalign(void **result, size_t alignment, size_t size)
     if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0)
         return EINVAL;
     int saved_errno = errno;
-    void *block = alloc_aligned(alignment, size);
+    void *block = alloc_aligned(alignment, size, __builtin_return_address(0));
     errno = saved_errno;
     if (block == NULL)
         return ENOMEM;
@@ -76,20 +86,19 @@ int poolalloc_posix_memalign(void **result, size_t alignment, size_t size)
 
 void *poolalloc_valloc(size_t size)
 {
-    return alloc_aligned(POOLALLOC_PAGE_SIZE, size);
+    return alloc_aligned(POOLALLOC_PAGE_SIZE, size, __builtin_return_address(0));
 }
 
 void *poolalloc_pvalloc(size_t size)
 {
     size_t rounded;
-    if (__builtin_add_overflow(size, POOLALLOC_PAGE_SIZE - 1, &rounded)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return alloc_aligned(POOLALLOC_PAGE_SIZE, rounded & ~(size_t)(POOLALLOC_PAGE_SIZE - 1));
+    if (__builtin_add_overflow(size, POOLALLOC_PAGE_SIZE - 1, &rounded))
+        return pool_out_of_memory(SIZE_MAX, POOL_COUNT, __builtin_return_address(0));
+    return alloc_aligned(POOLALLOC_PAGE_SIZE, rounded & ~(size_t)(POOLALLOC_PAGE_SIZE - 1),
+                         __builtin_return_address(0));
 }
 
-#if POOLALLOC_LIBC_NAMES
+#if POOLALLOC_LIBC_NAMES && !POOLALLOC_TRACE /* traced: src/trace_names.c */
 void *memalign(size_t alignment, size_t size) __attribute__((alias("poolalloc_memalign")));
 void *aligned_alloc(size_t alignment, size_t size) __attribute__((alias("poolalloc_aligned_alloc")));
 int posix_memalign(void **result, size_t alignment, size_t size) __attribute__((alias("poolalloc_posix_memalign")));

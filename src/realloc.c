@@ -5,7 +5,9 @@
  * shrinking: pools have one block size, so moving would only cost a copy.
  * Otherwise: allocate, copy the whole old block (the new size is larger),
  * free the old one.  When the allocation fails the old block is untouched and
- * still owned by the caller.  realloc(p, 0) frees p and returns NULL.
+ * still owned by the caller.  realloc(p, 0) frees p and returns NULL.  A bad
+ * pointer (see free.c; with checks=full also a freed block) is reported and
+ * gets NULL, the heap untouched.
  *
  * Complexity: O(1) in place; O(old block size) for the copy when moving.
  */
@@ -15,34 +17,45 @@
 
 #include "poolalloc_private.h"
 
-void *poolalloc_realloc(void *ptr, size_t size)
+/* realloc on behalf of `caller` (the user's call site, for the hooks).
+ * Inlined into realloc itself (no extra call on the in-place path); the
+ * BSD variants share one out-of-line copy, reallocate_for(). */
+static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t size, void *caller)
 {
     if (ptr == NULL)
-        return poolalloc_malloc(size);
-    unsigned k = pool_of_ptr(ptr);
-    if (k >= POOL_COUNT) {
-        pool_report_fault(POOLALLOC_FAULT_FOREIGN_POINTER, ptr, __builtin_return_address(0));
+        return pool_alloc_for(size, caller);
+    unsigned k = pool_of_valid_ptr(ptr, caller, true);
+    if (k >= POOL_COUNT)
         return NULL;
-    }
     if (size == 0) {
-        pool_give(k, ptr);
+        pool_give_block(k, ptr, caller);
         return NULL;
     }
     size_t block = pool_geometry[k].block;
     if (size <= block)
         return ptr;
-    void *moved = poolalloc_malloc(size);
+    void *moved = pool_alloc_for(size, caller);
     if (moved != NULL) {
         memcpy(moved, ptr, block);
-        pool_give(k, ptr);
+        pool_give_block(k, ptr, caller);
     }
     return moved;
+}
+
+void *poolalloc_realloc(void *ptr, size_t size)
+{
+    return reallocate(ptr, size, __builtin_return_address(0));
+}
+
+static __attribute__((noinline)) void *reallocate_for(void *ptr, size_t size, void *caller)
+{
+    return reallocate(ptr, size, caller);
 }
 
 /* FreeBSD reallocf: like realloc, but frees the old block on failure. */
 void *poolalloc_reallocf(void *ptr, size_t size)
 {
-    void *result = poolalloc_realloc(ptr, size);
+    void *result = reallocate_for(ptr, size, __builtin_return_address(0));
     if (result == NULL && size != 0)
         poolalloc_free(ptr);
     return result;
@@ -52,14 +65,12 @@ void *poolalloc_reallocf(void *ptr, size_t size)
 void *poolalloc_reallocarray(void *ptr, size_t count, size_t size)
 {
     size_t bytes;
-    if (__builtin_mul_overflow(count, size, &bytes)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return poolalloc_realloc(ptr, bytes);
+    if (__builtin_mul_overflow(count, size, &bytes))
+        return pool_out_of_memory(SIZE_MAX, POOL_COUNT, __builtin_return_address(0));
+    return reallocate_for(ptr, bytes, __builtin_return_address(0));
 }
 
-#if POOLALLOC_LIBC_NAMES
+#if POOLALLOC_LIBC_NAMES && !POOLALLOC_TRACE /* traced: src/trace_names.c */
 void *realloc(void *ptr, size_t size) __attribute__((alias("poolalloc_realloc")));
 void *reallocf(void *ptr, size_t size) __attribute__((alias("poolalloc_reallocf")));
 void *reallocarray(void *ptr, size_t count, size_t size) __attribute__((alias("poolalloc_reallocarray")));

@@ -9,19 +9,70 @@
  * that read a stale head fails even when the same block is at the head
  * again (ABA).  Losing threads only ever read the side table, never a block
  * that another thread owns.  Lock-free; CAS loops retry only when another
- * thread made progress.
+ * thread made progress.  Counters and the allocated bits are relaxed atomic
+ * read-modify-writes.  No link lives in a block, so the whole of a freed
+ * block is poisoned (checks=full) and a write to it cannot break the list.
  */
 #ifndef SYNC_C11_H
 #define SYNC_C11_H
 
 #include <stdatomic.h>
 
-static inline uint64_t list_head(uint32_t index_plus_one, uint32_t tag)
+/* *counter += delta; returns the new value. */
+POOL_INLINE size_t counter_add(pool_counter_t *counter, size_t delta)
+{
+    return atomic_fetch_add_explicit(counter, delta, memory_order_relaxed) + delta;
+}
+
+/* *counter = max(*counter, value): a compare-and-swap loop. */
+POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
+{
+    size_t seen = atomic_load_explicit(counter, memory_order_relaxed);
+    while (value > seen &&
+           !atomic_compare_exchange_weak_explicit(counter, &seen, value, memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
+/* *word &= mask / *word |= mask; return the old word. */
+POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
+{
+    return atomic_fetch_and_explicit(word, mask, memory_order_relaxed);
+}
+
+POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
+{
+    return atomic_fetch_or_explicit(word, mask, memory_order_relaxed);
+}
+
+/* Statistics of a take / give. */
+POOL_INLINE void count_take(unsigned k)
+{
+#if POOLALLOC_STATS
+    counter_add(&pool_state[k].allocs, 1);
+    counter_raise(&pool_totals.peak_bytes, counter_add(&pool_totals.bytes_in_use, pool_geometry[k].block));
+#else
+    (void)k;
+#endif
+}
+
+POOL_INLINE void count_give(unsigned k)
+{
+#if POOLALLOC_STATS
+    counter_add(&pool_state[k].frees, 1);
+    atomic_fetch_sub_explicit(&pool_totals.bytes_in_use, pool_geometry[k].block, memory_order_relaxed);
+#else
+    (void)k;
+#endif
+}
+
+POOL_INLINE uint64_t list_head(uint32_t index_plus_one, uint32_t tag)
 {
     return (uint64_t)tag << 32 | index_plus_one;
 }
 
-static inline void *pool_take(unsigned k)
+/* Take a block from pool k (free list, then edge), or NULL.  O(1) but for
+ * CAS retries caused by other threads' progress. */
+POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
     struct pool_state *state = &pool_state[k];
     const struct pool_geometry *geometry = &pool_geometry[k];
@@ -32,9 +83,8 @@ static inline void *pool_take(unsigned k)
         uint64_t popped = list_head(next, (uint32_t)(head >> 32) + 1);
         if (atomic_compare_exchange_weak_explicit(&state->head, &head, popped, memory_order_acquire,
                                                   memory_order_acquire)) {
-#if POOLALLOC_STATS
-            atomic_fetch_add_explicit(&state->in_use, 1, memory_order_relaxed);
-#endif
+            *recycled = true;
+            count_take(k);
             return geometry->start + (size_t)index * geometry->block;
         }
     }
@@ -42,16 +92,15 @@ static inline void *pool_take(unsigned k)
     while (edge != geometry->end) {
         if (atomic_compare_exchange_weak_explicit(&state->edge, &edge, edge + geometry->block,
                                                   memory_order_relaxed, memory_order_relaxed)) {
-#if POOLALLOC_STATS
-            atomic_fetch_add_explicit(&state->in_use, 1, memory_order_relaxed);
-#endif
+            count_take(k);
             return edge;
         }
     }
     return NULL;
 }
 
-static inline void pool_give(unsigned k, void *ptr)
+/* Give block `ptr` back to pool k.  O(1) but for CAS retries. */
+POOL_INLINE void pool_give(unsigned k, void *ptr)
 {
     struct pool_state *state = &pool_state[k];
     const struct pool_geometry *geometry = &pool_geometry[k];
@@ -63,13 +112,11 @@ static inline void pool_give(unsigned k, void *ptr)
         pushed = list_head(index + 1, (uint32_t)(head >> 32) + 1);
     } while (!atomic_compare_exchange_weak_explicit(&state->head, &head, pushed, memory_order_release,
                                                     memory_order_relaxed));
-#if POOLALLOC_STATS
-    atomic_fetch_sub_explicit(&state->in_use, 1, memory_order_relaxed);
-#endif
+    count_give(k);
 }
 
 /* Free blocks on pool k's list, counting at most `limit`.  A diagnostic. */
-static inline size_t pool_count_free(unsigned k, size_t limit)
+POOL_INLINE size_t pool_count_free(unsigned k, size_t limit)
 {
     size_t n = 0;
     uint32_t next = (uint32_t)atomic_load_explicit(&pool_state[k].head, memory_order_acquire);

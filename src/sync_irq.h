@@ -5,23 +5,24 @@
  * PRIMASK is restored, so it nests inside callers' own critical sections.
  *
  * Interrupts are masked for the body of pool_take_unsynchronised() or
- * pool_give_unsynchronised() only: no loop, no call.
+ * pool_give_unsynchronised() only (statistics included): no loop, no call.
+ * The counter and bitmap helpers mask for their own read-modify-write.
  */
 #ifndef SYNC_IRQ_H
 #define SYNC_IRQ_H
 
 #include <stdint.h>
 
-static inline uint32_t irq_mask(void)
+#include "primask.h"
+
+POOL_INLINE uint32_t irq_mask(void)
 {
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
-    return primask;
+    return primask_mask();
 }
 
-static inline void irq_restore(uint32_t primask)
+POOL_INLINE void irq_restore(uint32_t primask)
 {
-    __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+    primask_restore(primask);
 }
 
 #if POOLALLOC_TEST_BROKEN_POP
@@ -31,7 +32,7 @@ static inline void irq_restore(uint32_t primask)
  * is only compared inside -- a compare-and-swap emulated with PRIMASK, which
  * lets ABA through.
  */
-static inline void *pool_take(unsigned k)
+POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
     struct pool_state *state = &pool_state[k];
     for (;;) {
@@ -42,34 +43,80 @@ static inline void *pool_take(unsigned k)
         uint32_t primask = irq_mask();
         if (state->free == seen) {
             state->free = next;
-#if POOLALLOC_STATS
-            state->in_use++;
-#endif
+            count_take_unsynchronised(k);
             irq_restore(primask);
             return seen;
         }
         irq_restore(primask);
     }
     uint32_t primask = irq_mask();
-    void *block = pool_take_unsynchronised(k);
+    void *block = pool_take_unsynchronised(k, recycled);
     irq_restore(primask);
     return block;
 }
 #else
-static inline void *pool_take(unsigned k)
+POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
     uint32_t primask = irq_mask();
-    void *block = pool_take_unsynchronised(k);
+    void *block = pool_take_unsynchronised(k, recycled);
     irq_restore(primask);
     return block;
 }
 #endif
 
-static inline void pool_give(unsigned k, void *ptr)
+POOL_INLINE void pool_give(unsigned k, void *ptr)
 {
     uint32_t primask = irq_mask();
     pool_give_unsynchronised(k, ptr);
     irq_restore(primask);
+}
+
+/* *counter += delta with interrupts masked; returns the new value. */
+POOL_INLINE size_t counter_add(pool_counter_t *counter, size_t delta)
+{
+    uint32_t primask = irq_mask();
+    size_t value = *counter += delta;
+    irq_restore(primask);
+    return value;
+}
+
+/* *counter = max(*counter, value), masked. */
+POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
+{
+    uint32_t primask = irq_mask();
+    if (value > *counter)
+        *counter = value;
+    irq_restore(primask);
+}
+
+/* *word &= mask / *word |= mask, masked; return the old word. */
+POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
+{
+    uint32_t primask = irq_mask();
+    uint32_t old = *word;
+    *word = old & mask;
+    irq_restore(primask);
+    return old;
+}
+
+POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
+{
+    uint32_t primask = irq_mask();
+    uint32_t old = *word;
+    *word = old | mask;
+    irq_restore(primask);
+    return old;
+}
+
+/* Mask interrupts (nests); returns what pool_unlock_all() restores. */
+POOL_INLINE uint32_t pool_lock_all(void)
+{
+    return irq_mask();
+}
+
+POOL_INLINE void pool_unlock_all(uint32_t saved)
+{
+    irq_restore(saved);
 }
 
 #endif

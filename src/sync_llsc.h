@@ -14,7 +14,8 @@
  * Push: `block->next = head` is written before the window (the block is still
  * ours), then LDREX head, compare, STREX: ABA is harmless for a push.
  * Bump: LDREX edge, compare with the end, STREX edge + block.
- * Counters: LDREX/STREX increments (GCC's relaxed __atomic builtins).
+ * Counters (stats) and the allocated bits (checks=full): LDREX/STREX
+ * read-modify-writes, GCC's relaxed __atomic builtins, one per counter.
  *
  * Every loop repeats only when its STREX failed, which on a single core
  * happens only when an exception intervened.  No barriers: this is safe
@@ -25,7 +26,9 @@
 
 #include <stdbool.h>
 
-static inline void *load_exclusive(void *const *address)
+#include "primask.h"
+
+POOL_INLINE void *load_exclusive(void *const *address)
 {
     void *value;
     __asm__ volatile("ldrex %0, [%1]" : "=r"(value) : "r"(address) : "memory");
@@ -33,29 +36,78 @@ static inline void *load_exclusive(void *const *address)
 }
 
 /* True when the store happened, i.e. nothing intervened since the LDREX. */
-static inline bool store_exclusive(void **address, void *value)
+POOL_INLINE bool store_exclusive(void **address, void *value)
 {
     unsigned failed;
     __asm__ volatile("strex %0, %2, [%1]" : "=&r"(failed) : "r"(address), "r"(value) : "memory");
     return failed == 0;
 }
 
-static inline void clear_exclusive(void)
+POOL_INLINE void clear_exclusive(void)
 {
     __asm__ volatile("clrex" : : : "memory");
 }
 
-static inline void count_blocks(struct pool_state *state, int delta)
+/* *counter += delta (LDREX/STREX); returns the new value. */
+POOL_INLINE size_t counter_add(pool_counter_t *counter, size_t delta)
+{
+    return __atomic_add_fetch(counter, delta, __ATOMIC_RELAXED);
+}
+
+/* *counter = max(*counter, value): one load when the value is not higher,
+ * a compare-and-swap loop when it is. */
+POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
+{
+    size_t seen = __atomic_load_n(counter, __ATOMIC_RELAXED);
+    while (value > seen && !__atomic_compare_exchange_n(counter, &seen, value, true, __ATOMIC_RELAXED,
+                                                        __ATOMIC_RELAXED)) {
+    }
+}
+
+/* *word &= mask / *word |= mask (LDREX/STREX); return the old word. */
+POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
+{
+    return __atomic_fetch_and(word, mask, __ATOMIC_RELAXED);
+}
+
+POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
+{
+    return __atomic_fetch_or(word, mask, __ATOMIC_RELAXED);
+}
+
+/* Mask interrupts (the rare repair paths only); returns the old PRIMASK. */
+POOL_INLINE uint32_t pool_lock_all(void)
+{
+    return primask_mask();
+}
+
+POOL_INLINE void pool_unlock_all(uint32_t saved)
+{
+    primask_restore(saved);
+}
+
+/* Statistics of a take / give: a separate atomic update each. */
+POOL_INLINE void count_take(unsigned k)
 {
 #if POOLALLOC_STATS
-    __atomic_fetch_add(&state->in_use, (size_t)delta, __ATOMIC_RELAXED);
+    counter_add(&pool_state[k].allocs, 1);
+    counter_raise(&pool_totals.peak_bytes, counter_add(&pool_totals.bytes_in_use, pool_geometry[k].block));
 #else
-    (void)state;
-    (void)delta;
+    (void)k;
 #endif
 }
 
-static inline void *pool_take(unsigned k)
+POOL_INLINE void count_give(unsigned k)
+{
+#if POOLALLOC_STATS
+    counter_add(&pool_state[k].frees, 1);
+    counter_add(&pool_totals.bytes_in_use, -pool_geometry[k].block);
+#else
+    (void)k;
+#endif
+}
+
+POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
     struct pool_state *state = &pool_state[k];
     for (;;) {
@@ -76,8 +128,15 @@ static inline void *pool_take(unsigned k)
             break;
         struct free_block *next = block->next;
 #endif
+#if POOLALLOC_CHECKS >= 2
+        if (!pool_link_valid(k, next, state->edge)) {
+            clear_exclusive();
+            return POOL_TAKE_CORRUPT;
+        }
+#endif
         if (store_exclusive((void **)&state->free, next)) {
-            count_blocks(state, 1);
+            *recycled = true;
+            count_take(k);
             return block;
         }
     }
@@ -88,13 +147,13 @@ static inline void *pool_take(unsigned k)
             return NULL;
         }
         if (store_exclusive((void **)&state->edge, edge + pool_geometry[k].block)) {
-            count_blocks(state, 1);
+            count_take(k);
             return edge;
         }
     }
 }
 
-static inline void pool_give(unsigned k, void *ptr)
+POOL_INLINE void pool_give(unsigned k, void *ptr)
 {
     struct pool_state *state = &pool_state[k];
     struct free_block *block = ptr;
@@ -102,7 +161,7 @@ static inline void pool_give(unsigned k, void *ptr)
     do {
         block->next = head;
     } while (!__atomic_compare_exchange_n(&state->free, &head, block, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    count_blocks(state, -1);
+    count_give(k);
 }
 
 #endif

@@ -1,18 +1,58 @@
 /*
  * sync=none: no protection at all.  For single-threaded firmware that never
  * allocates from an interrupt handler; the fastest and smallest backend.
+ * Every helper is a plain read-modify-write.  O(1) each.
  */
 #ifndef SYNC_NONE_H
 #define SYNC_NONE_H
 
-static inline void *pool_take(unsigned k)
+POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
-    return pool_take_unsynchronised(k);
+    return pool_take_unsynchronised(k, recycled);
 }
 
-static inline void pool_give(unsigned k, void *ptr)
+POOL_INLINE void pool_give(unsigned k, void *ptr)
 {
     pool_give_unsynchronised(k, ptr);
+}
+
+/* *counter += delta; returns the new value. */
+POOL_INLINE size_t counter_add(pool_counter_t *counter, size_t delta)
+{
+    return *counter += delta;
+}
+
+/* *counter = max(*counter, value). */
+POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
+{
+    if (value > *counter)
+        *counter = value;
+}
+
+/* *word &= mask / *word |= mask; return the old word. */
+POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
+{
+    uint32_t old = *word;
+    *word = old & mask;
+    return old;
+}
+
+POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
+{
+    uint32_t old = *word;
+    *word = old | mask;
+    return old;
+}
+
+/* Nothing else runs: nothing to stop. */
+POOL_INLINE uint32_t pool_lock_all(void)
+{
+    return 0;
+}
+
+POOL_INLINE void pool_unlock_all(uint32_t saved)
+{
+    (void)saved;
 }
 
 #endif

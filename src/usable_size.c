@@ -1,5 +1,7 @@
 /*
- * malloc_usable_size: the block size of the owning pool.  O(1).
+ * malloc_usable_size: the block size of the owning pool.  O(1).  A bad
+ * pointer (see free.c; with checks=full also a freed block) is reported and
+ * gets 0.
  */
 #include <malloc.h>
 
@@ -9,11 +11,9 @@ size_t poolalloc_usable_size(void *ptr)
 {
     if (ptr == NULL)
         return 0;
-    unsigned k = pool_of_ptr(ptr);
-    if (k >= POOL_COUNT) {
-        pool_report_fault(POOLALLOC_FAULT_FOREIGN_POINTER, ptr, __builtin_return_address(0));
+    unsigned k = pool_of_valid_ptr(ptr, __builtin_return_address(0), true);
+    if (k >= POOL_COUNT)
         return 0;
-    }
     return pool_geometry[k].block;
 }
 

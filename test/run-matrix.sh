@@ -6,6 +6,7 @@
 #   test/run-matrix.sh            all configurations, build dirs in build-matrix/
 #   test/run-matrix.sh host m3-picolibc   only those
 #   BUILD_ROOT=/tmp/m test/run-matrix.sh
+#   test/run-matrix.sh fuzz       only the bounded fuzzer run (FUZZ_SECONDS, default 45)
 #
 # Each configuration is "name|meson setup arguments".
 set -u
@@ -18,6 +19,7 @@ configs=(
   "host-tsan|-Db_sanitize=thread"
   "host-nofallback-nostats|-Dfallback=false -Dstats=false -Dsync=none -Dpools=8:4,16:4,32:3,64:2 -Db_sanitize=address,undefined"
   "m3-picolibc|--cross-file cross/thumbv7m-picolibc.txt"
+  "m3-picolibc-trace|--cross-file cross/thumbv7m-picolibc.txt -Dtrace=true"
   "m3-newlib|--cross-file cross/thumbv7m-newlib.txt"
   "m3-newlib-nano|--cross-file cross/thumbv7m-newlib-nano.txt"
   "m0-picolibc|--cross-file cross/thumbv6m-picolibc.txt"
@@ -26,6 +28,12 @@ configs=(
   "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false -Dheap-start-symbol=__end"
   "m3-newlib-small|--cross-file cross/thumbv7m-newlib.txt $issue_layout -Dsync=irq"
   "m3-newlib-nano-small|--cross-file cross/thumbv7m-newlib-nano.txt $issue_layout -Dstats=false"
+  "host-checks-fast|-Dchecks=fast -Db_sanitize=address,undefined"
+  "host-checks-full|-Dchecks=full -Db_sanitize=address,undefined"
+  "m3-picolibc-checks-fast|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=fast"
+  "m3-picolibc-checks-full|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=full"
+  "m3-newlib-checks-full|--cross-file cross/thumbv7m-newlib.txt -Dchecks=full $issue_layout"
+  "m0-picolibc-checks-full|--cross-file cross/thumbv6m-picolibc.txt -Dchecks=full"
 )
 
 passed=0
@@ -91,6 +99,17 @@ for e in json.load(open(sys.argv[1])):
     echo "cppcheck OK"; passed=$((passed + 1))
   else
     echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1))
+  fi
+fi
+
+# The libFuzzer harness (test/fuzz/run-fuzz.sh: a clang build with
+# checks=full, ASan + UBSan), for a bounded time on the seed corpus.
+if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" fuzz "* ]]; then
+  echo "=== fuzz"
+  if FUZZ_BUILD="$root/fuzz" test/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-45}" >"$root/fuzz.log" 2>&1; then
+    tail -1 "$root/fuzz.log"; passed=$((passed + 1))
+  else
+    echo "fuzz FAILED:"; tail -20 "$root/fuzz.log"; failed=$((failed + 1))
   fi
 fi
 

@@ -1,0 +1,34 @@
+/*
+ * Out of memory: the shared failure path of every allocation entry point.
+ * It counts the failure (stats: against the first pool the request tried,
+ * and in the global OOM count), calls the weak hook poolalloc_oom(size,
+ * caller) -- by default nothing -- and returns NULL with errno = ENOMEM.
+ * Kept out of line so that the successful paths stay short.  O(1).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "poolalloc_private.h"
+
+__attribute__((weak)) void poolalloc_oom(size_t size, void *caller)
+{
+    (void)size;
+    (void)caller;
+}
+
+void *pool_out_of_memory(size_t size, unsigned first, void *caller)
+{
+#if POOLALLOC_STATS
+    if (first == POOL_FIRST_FOR_SIZE)
+        first = size <= POOL_MAX_BLOCK ? pool_for_size(size) : POOL_COUNT;
+    if (first < POOL_COUNT)
+        counter_add(&pool_state[first].fails, 1);
+    counter_add(&pool_totals.oom_count, 1);
+#else
+    (void)first;
+#endif
+    poolalloc_oom(size, caller);
+    errno = ENOMEM;
+    return NULL;
+}
+
