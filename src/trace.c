@@ -40,8 +40,8 @@ _Static_assert(POOLALLOC_TRACE_RECORDS >= 4 && (POOLALLOC_TRACE_RECORDS & (POOLA
                "POOLALLOC_TRACE_RECORDS is a power of two, at least 4");
 
 #define WORD_SIZE sizeof(void *)
-#define RECORD_SIZE (8u + 5u * WORD_SIZE)
-#define HEADER_SIZE (24u + POOL_COUNT * (8u + WORD_SIZE))
+#define RECORD_SIZE TRACE_RECORD_SIZE(WORD_SIZE)
+#define HEADER_SIZE (TRACE_FIXED_HEADER + POOL_COUNT * TRACE_POOL_ENTRY_SIZE(WORD_SIZE))
 #define RING_MASK ((uint32_t)POOLALLOC_TRACE_RECORDS - 1u)
 #define FLAG_IN_IRQ 1u
 _Static_assert(HEADER_SIZE <= UINT16_MAX, "header_size is a 16-bit field");
@@ -136,7 +136,7 @@ static void fill_record(uint32_t slot, enum trace_op op, uint8_t flags, uint32_t
 static void write_header(void)
 {
     uint8_t header[HEADER_SIZE];
-    memcpy(header, "PATRACE", 8); /* with its NUL */
+    memcpy(header, TRACE_MAGIC, TRACE_MAGIC_LEN); /* with its NUL */
     put_le(header + 8, 1, 2);     /* version */
     put_le(header + 10, HEADER_SIZE, 2);
     header[12] = (uint8_t)WORD_SIZE;
@@ -147,7 +147,7 @@ static void write_header(void)
     put_le(header + 22, 0, 2);
     for (unsigned k = 0; k < POOL_COUNT; k++) {
         const struct pool_geometry *g = &pool_geometry[k];
-        uint8_t *entry = header + 24 + k * (8 + WORD_SIZE);
+        uint8_t *entry = header + TRACE_FIXED_HEADER + k * TRACE_POOL_ENTRY_SIZE(WORD_SIZE);
         put_le(entry, g->block, 4);
         put_le(entry + 4, (size_t)(g->end - g->start) / g->block, 4);
         put_le(entry + 8, (uintptr_t)g->start, WORD_SIZE);

@@ -17,22 +17,7 @@
 
 #include "poolalloc_config.h"
 
-/* Operations (doc/trace-format.md, "Operations"). */
-enum trace_op {
-    TRACE_OP_MALLOC = 1,
-    TRACE_OP_FREE = 2,
-    TRACE_OP_CALLOC = 3,
-    TRACE_OP_REALLOC = 4,
-    TRACE_OP_REALLOCF = 5,
-    TRACE_OP_REALLOCARRAY = 6,
-    TRACE_OP_MEMALIGN = 7,
-    TRACE_OP_ALIGNED_ALLOC = 8,
-    TRACE_OP_POSIX_MEMALIGN = 9,
-    TRACE_OP_VALLOC = 10,
-    TRACE_OP_PVALLOC = 11,
-    TRACE_OP_DROPPED = 0x80,
-    TRACE_OP_END = 0x81,
-};
+#include "poolalloc_trace.h"
 
 #if POOLALLOC_TRACE
 /* Record one allocation-family event (op 1, 3..11).  `caller` is the return

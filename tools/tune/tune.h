@@ -5,8 +5,8 @@
  * share their types; main.c is the command line on top of them, and the tests
  * and the fuzzer link the same objects.
  *
- * The trace format is specified in doc/trace-format.md; the constants below
- * are that document's, and a change to either must change both.
+ * The trace format is specified in doc/trace-format.md; its constants are in
+ * include/poolalloc_trace.h, shared with the recorder.
  */
 #ifndef POOLALLOC_TUNE_H
 #define POOLALLOC_TUNE_H
@@ -17,33 +17,9 @@
 
 /* ---- Trace format, version 1 (doc/trace-format.md) ---------------------- */
 
-#define TRACE_MAGIC "PATRACE"          /* 7 characters + NUL = 8 bytes */
-#define TRACE_MAGIC_LEN 8u
-#define TRACE_VERSION 1u
-#define TRACE_FIXED_HEADER 24u          /* bytes before the pool table */
+#include "poolalloc_trace.h"     /* the format constants, shared with src/trace.c */
+
 #define TRACE_MAX_POOLS 255u
-#define TRACE_FLAG_FALLBACK 0x01u       /* header flags */
-#define TRACE_EVENT_IN_IRQ 0x01u        /* event flags */
-
-/* Size of one pool-table entry and of one record, for pointer size w. */
-#define TRACE_POOL_ENTRY_SIZE(w) (8u + (unsigned)(w))
-#define TRACE_RECORD_SIZE(w) (8u + 5u * (unsigned)(w))
-
-enum trace_op {
-    TRACE_OP_MALLOC = 1,
-    TRACE_OP_FREE = 2,
-    TRACE_OP_CALLOC = 3,
-    TRACE_OP_REALLOC = 4,
-    TRACE_OP_REALLOCF = 5,
-    TRACE_OP_REALLOCARRAY = 6,
-    TRACE_OP_MEMALIGN = 7,
-    TRACE_OP_ALIGNED_ALLOC = 8,
-    TRACE_OP_POSIX_MEMALIGN = 9,
-    TRACE_OP_VALLOC = 10,
-    TRACE_OP_PVALLOC = 11,
-    TRACE_OP_DROPPED = 0x80,
-    TRACE_OP_END = 0x81,
-};
 
 struct trace_pool {
     uint32_t block;

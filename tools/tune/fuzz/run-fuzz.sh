@@ -16,7 +16,7 @@ secs=${2:-60}
 cc=${CLANG:-clang}
 mkdir -p "$work/corpus"
 "$cc" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I "$here/.." -o "$work/fuzz_trace" "$here/fuzz_trace.c" \
+  -I "$here/.." -I "$here/../../../include" -o "$work/fuzz_trace" "$here/fuzz_trace.c" \
   "$here/../trace.c" "$here/../model.c" "$here/../replay.c" "$here/../optimise.c"
 python3 "$here/../tests/tracegen.py" seeds "$work/corpus"
 cd "$work"
