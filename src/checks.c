@@ -122,16 +122,7 @@ static void rebuild_free_list(unsigned k)
 }
 #endif
 
-/* Undo the statistics of a take that handed out an allocated block.  O(1). */
-static void uncount_take(unsigned k)
-{
-#if POOLALLOC_STATS
-    counter_add(&pool_state[k].frees, 1);
-    counter_add(&pool_totals.bytes_in_use, -pool_geometry[k].block);
-#else
-    (void)k;
-#endif
-}
+
 
 void *pool_take_checked(unsigned k, void *caller)
 {
@@ -149,7 +140,7 @@ void *pool_take_checked(unsigned k, void *caller)
         if (bits_fetch_or(&pool_live_bits[k][index / 32u], bit_of(index)) & bit_of(index)) {
             /* Allocated already: the list led to a live block.  Its owner
              * keeps it; the list is rebuilt without it. */
-            uncount_take(k);
+            count_give(k); /* undo the take that handed out an allocated block */
             pool_report_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, block, caller);
             rebuild_free_list(k);
             continue;

@@ -45,25 +45,7 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
 }
 
 /* Statistics of a take / give. */
-POOL_INLINE void count_take(unsigned k)
-{
-#if POOLALLOC_STATS
-    counter_add(&pool_state[k].allocs, 1);
-    counter_raise(&pool_totals.peak_bytes, counter_add(&pool_totals.bytes_in_use, pool_geometry[k].block));
-#else
-    (void)k;
-#endif
-}
-
-POOL_INLINE void count_give(unsigned k)
-{
-#if POOLALLOC_STATS
-    counter_add(&pool_state[k].frees, 1);
-    atomic_fetch_sub_explicit(&pool_totals.bytes_in_use, pool_geometry[k].block, memory_order_relaxed);
-#else
-    (void)k;
-#endif
-}
+#include "pool_counts.h"
 
 POOL_INLINE uint64_t list_head(uint32_t index_plus_one, uint32_t tag)
 {

@@ -119,4 +119,6 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
     irq_restore(saved);
 }
 
+#include "pool_counts.h"
+
 #endif

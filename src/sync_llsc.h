@@ -87,25 +87,7 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 }
 
 /* Statistics of a take / give: a separate atomic update each. */
-POOL_INLINE void count_take(unsigned k)
-{
-#if POOLALLOC_STATS
-    counter_add(&pool_state[k].allocs, 1);
-    counter_raise(&pool_totals.peak_bytes, counter_add(&pool_totals.bytes_in_use, pool_geometry[k].block));
-#else
-    (void)k;
-#endif
-}
-
-POOL_INLINE void count_give(unsigned k)
-{
-#if POOLALLOC_STATS
-    counter_add(&pool_state[k].frees, 1);
-    counter_add(&pool_totals.bytes_in_use, -pool_geometry[k].block);
-#else
-    (void)k;
-#endif
-}
+#include "pool_counts.h"
 
 POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {

@@ -55,4 +55,6 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
     (void)saved;
 }
 
+#include "pool_counts.h"
+
 #endif
