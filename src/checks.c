@@ -10,7 +10,7 @@
  *    or all of it on the host backend, whose links live in a side table)
  *    and pushed.  O(block).
  *  - take: the backend refuses a head whose link is not a block boundary
- *    below the edge (POOL_TAKE_CORRUPT); the bit of the taken block is
+ *    among the blocks handed out so far (POOL_TAKE_CORRUPT); the bit of the taken block is
  *    test-and-set, and a bit already set means the free list handed out an
  *    allocated block.  Both are reported as FREE_LIST_CORRUPT (the link was
  *    overwritten after the free) and repaired: the free list is rebuilt from
@@ -26,7 +26,7 @@
 
 #include "poolalloc_private.h"
 
-#if POOLALLOC_CHECKS >= 2
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
 /* Words of a block, read for the poison check (the region is also accessed
  * as bytes and as free_block links). */
 typedef uintptr_t __attribute__((may_alias)) pool_word_t;
@@ -45,12 +45,6 @@ static uint32_t bits_load(pool_bits_t *word)
 #endif
 }
 
-/* Index of block `ptr` (a block boundary) in pool k.  O(1). */
-static uint32_t index_of_block(unsigned k, const void *ptr)
-{
-    return pool_block_index(k, (uint32_t)((const char *)ptr - pool_geometry[k].start));
-}
-
 static uint32_t bit_of(uint32_t index)
 {
     return 1u << (index % 32u);
@@ -58,7 +52,7 @@ static uint32_t bit_of(uint32_t index)
 
 bool pool_block_is_live(unsigned k, const void *ptr)
 {
-    uint32_t index = index_of_block(k, ptr);
+    uint32_t index = pool_index_of_block(k, ptr);
     return (bits_load(&pool_live_bits[k][index / 32u]) & bit_of(index)) != 0;
 }
 
@@ -66,7 +60,7 @@ bool pool_block_is_live(unsigned k, const void *ptr)
 static void poison_block(unsigned k, void *ptr)
 {
     pool_word_t *word = (pool_word_t *)(void *)((char *)ptr + POOL_POISON_FROM);
-    pool_word_t *end = (pool_word_t *)(void *)((char *)ptr + pool_geometry[k].block);
+    pool_word_t *end = (pool_word_t *)(void *)((char *)ptr + pool_block_size(k));
     while (word < end)
         *word++ = poison_word;
 }
@@ -75,7 +69,7 @@ static void poison_block(unsigned k, void *ptr)
 static bool poison_intact(unsigned k, const void *ptr)
 {
     const pool_word_t *word = (const pool_word_t *)(const void *)((const char *)ptr + POOL_POISON_FROM);
-    const pool_word_t *end = (const pool_word_t *)(const void *)((const char *)ptr + pool_geometry[k].block);
+    const pool_word_t *end = (const pool_word_t *)(const void *)((const char *)ptr + pool_block_size(k));
     while (word < end)
         if (*word++ != poison_word)
             return false;
@@ -83,24 +77,17 @@ static bool poison_intact(unsigned k, const void *ptr)
 }
 
 #if !POOLALLOC_SYNC_C11
-/* The free-list head of pool k, for a report.  O(1). */
-static void *free_list_head(unsigned k)
-{
-    return *(struct free_block *volatile *)&pool_state[k].free;
-}
-
-/* Rebuild pool k's free list from the allocated bits: every block below the
- * edge whose bit is clear, in address order.  Everything is masked while it
+/* Rebuild pool k's free list from the allocated bits: every block handed
+ * out so far whose bit is clear, in address order.  Everything is masked while it
  * runs.  O(capacity). */
 static void rebuild_free_list(unsigned k)
 {
-    const struct pool_geometry *geometry = &pool_geometry[k];
     uint32_t saved = pool_lock_all();
     struct pool_state *state = &pool_state[k];
     struct free_block *head = NULL;
-    for (size_t index = (size_t)(state->edge - geometry->start) / geometry->block; index-- > 0;) {
+    for (size_t index = state->used; index-- > 0;) {
         if ((pool_live_bits[k][index / 32u] & bit_of((uint32_t)index)) == 0) {
-            struct free_block *block = (struct free_block *)(void *)(geometry->start + index * geometry->block);
+            struct free_block *block = (struct free_block *)(void *)pool_block_at(k, index);
             block->next = head;
             head = block;
         }
@@ -110,12 +97,6 @@ static void rebuild_free_list(unsigned k)
 }
 #else
 /* The host backend's links are not in the blocks: nothing to repair. */
-static void *free_list_head(unsigned k)
-{
-    (void)k;
-    return NULL;
-}
-
 static void rebuild_free_list(unsigned k)
 {
     (void)k;
@@ -132,11 +113,11 @@ void *pool_take_checked(unsigned k, void *caller)
         if (block == NULL)
             return NULL;
         if (block == POOL_TAKE_CORRUPT) {
-            pool_report_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, free_list_head(k), caller);
+            pool_report_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, pool_free_head(k), caller);
             rebuild_free_list(k);
             continue;
         }
-        uint32_t index = index_of_block(k, block);
+        uint32_t index = pool_index_of_block(k, block);
         if (bits_fetch_or(&pool_live_bits[k][index / 32u], bit_of(index)) & bit_of(index)) {
             /* Allocated already: the list led to a live block.  Its owner
              * keeps it; the list is rebuilt without it. */
@@ -154,13 +135,13 @@ void *pool_take_checked(unsigned k, void *caller)
 
 bool pool_give_checked(unsigned k, void *ptr, void *caller)
 {
-    uint32_t index = index_of_block(k, ptr);
+    uint32_t index = pool_index_of_block(k, ptr);
     if ((bits_fetch_and(&pool_live_bits[k][index / 32u], ~bit_of(index)) & bit_of(index)) == 0) {
         pool_report_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
         return false;
     }
     poison_block(k, ptr);
-    pool_give(k, ptr);
+    (void)pool_give(k, ptr);
     return true;
 }
 #endif
@@ -176,11 +157,11 @@ static bool violation(struct poolalloc_check_result *result, enum poolalloc_faul
 }
 
 #if !POOLALLOC_SYNC_C11
-/* Is `entry` a block boundary of pool k below `edge`?  O(1) (one divide). */
-static bool is_used_block(unsigned k, const char *entry, const char *edge)
+/* Is `entry` one of the first `used` blocks of pool k?  O(1) (one divide). */
+static bool is_used_block(unsigned k, const char *entry, size_t used)
 {
-    const struct pool_geometry *geometry = &pool_geometry[k];
-    return entry >= geometry->start && entry < edge && (size_t)(entry - geometry->start) % geometry->block == 0;
+    return entry >= pool_start(k) && entry < pool_block_at(k, used) &&
+           (size_t)(entry - pool_start(k)) % pool_block_size(k) == 0;
 }
 #endif
 
@@ -188,28 +169,26 @@ static bool is_used_block(unsigned k, const char *entry, const char *edge)
  * poison with checks=full. */
 static bool check_pool(unsigned k, struct poolalloc_check_result *result, size_t *in_use)
 {
-    const struct pool_geometry *geometry = &pool_geometry[k];
-    char *edge = pool_edge_load(k);
-    if (edge < geometry->start || edge > geometry->end || (size_t)(edge - geometry->start) % geometry->block != 0)
-        return violation(result, POOLALLOC_FAULT_EDGE_CORRUPT, k, edge);
-    size_t high_water = (size_t)(edge - geometry->start) / geometry->block;
+    size_t high_water = pool_used(k);
+    if (high_water > pool_capacity(k))
+        return violation(result, POOLALLOC_FAULT_EDGE_CORRUPT, k, pool_block_at(k, high_water));
     size_t free_count = 0;
 #if POOLALLOC_SYNC_C11
     uint32_t next = (uint32_t)atomic_load_explicit(&pool_state[k].head, memory_order_acquire);
     while (next != 0) {
-        char *entry = next - 1 < high_water ? geometry->start + (size_t)(next - 1) * geometry->block : NULL;
+        char *entry = next - 1 < high_water ? pool_block_at(k, next - 1) : NULL;
         if (entry == NULL)
             return violation(result, POOLALLOC_FAULT_FREE_LIST_CORRUPT, k, NULL);
         next = atomic_load_explicit(&pool_next_index[k][next - 1], memory_order_relaxed);
 #else
-    for (struct free_block *block = pool_state[k].free; block != NULL; block = block->next) {
+    for (struct free_block *block = pool_free_head(k); block != NULL; block = block->next) {
         char *entry = (char *)block;
-        if (!is_used_block(k, entry, edge))
+        if (!is_used_block(k, entry, high_water))
             return violation(result, POOLALLOC_FAULT_FREE_LIST_CORRUPT, k, entry);
 #endif
         if (free_count == high_water)
             return violation(result, POOLALLOC_FAULT_FREE_LIST_CYCLE, k, entry);
-#if POOLALLOC_CHECKS >= 2
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
         if (pool_block_is_live(k, entry))
             return violation(result, POOLALLOC_FAULT_FREE_LIST_CORRUPT, k, entry);
         if (!poison_intact(k, entry))
@@ -223,13 +202,13 @@ static bool check_pool(unsigned k, struct poolalloc_check_result *result, size_t
     if (counter_load(&state->allocs) - counter_load(&state->frees) != *in_use)
         return violation(result, POOLALLOC_FAULT_COUNT_MISMATCH, k, NULL);
 #endif
-#if POOLALLOC_CHECKS >= 2
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
     size_t live = 0;
-    size_t capacity = (size_t)(geometry->end - geometry->start) / geometry->block;
+    size_t capacity = pool_capacity(k);
     for (size_t index = 0; index < capacity; index++) {
         if (bits_load(&pool_live_bits[k][index / 32u]) & bit_of((uint32_t)index)) {
             if (index >= high_water)
-                return violation(result, POOLALLOC_FAULT_COUNT_MISMATCH, k, geometry->start + index * geometry->block);
+                return violation(result, POOLALLOC_FAULT_COUNT_MISMATCH, k, pool_block_at(k, index));
             live++;
         }
     }
@@ -252,7 +231,7 @@ bool poolalloc_check(struct poolalloc_check_result *result)
         size_t in_use = 0;
         if (!check_pool(k, result, &in_use))
             return false;
-        bytes += in_use * pool_geometry[k].block;
+        bytes += in_use * pool_block_size(k);
     }
 #if POOLALLOC_STATS
     if (counter_load(&pool_totals.bytes_in_use) != bytes)

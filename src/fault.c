@@ -1,17 +1,27 @@
 /*
- * Misuse reporting.  pool_report_fault() is what the allocator calls; it
- * forwards to poolalloc_fault(), a weak hook the application may replace.
- * The line names the kind, the pointer, its owning pool when there is one
- * and the caller:
- *   poolalloc: block is not allocated (double free): 0x... in pool 2 (24-byte blocks) (called from 0x...)
+ * The default fault action: poolalloc_fault(), weak, called when a misuse is
+ * detected (include/poolalloc.h), chosen by the fault option:
  *
- * The default writes one line to stderr and aborts: a heap that has been
- * handed a bad pointer should stop the program, not corrupt it later.  It
- * formats with a few lines of its own rather than fprintf(), so that a
- * malloc/free-only program does not drag in printf.  Output: picolibc's
- * tinystdio stderr (unbuffered, allocation-free; its semihosting write() has
- * no fd 2), elsewhere write(2), which needs no stdio buffer -- newlib's
- * would come from the heap that just reported a fault.
+ *   trap     (default) stop at once on an undefined instruction (UDF), with
+ *            the report in the registers: r0 = the fault kind
+ *            (POOLALLOC_FAULT_*), r1 = the pointer, r2 = the caller.  The
+ *            core takes a HardFault; a debugger or the firmware's fault
+ *            handler shows those registers.  Two bytes of flash.
+ *   abort    abort(): SIGABRT, what hosted C programs (and picolibc's own
+ *            malloc tests) expect; costs abort() and the C library's signal
+ *            code when the firmware does not already link them.
+ *   message  one line on stderr, then abort():
+ *     poolalloc: block is not allocated (double free): 0x... in pool 2 (24-byte blocks) (called from 0x...)
+ *            It formats with a few lines of its own rather than fprintf(),
+ *            so that a malloc/free-only program does not drag in printf.
+ *            Output: picolibc's tinystdio stderr (unbuffered,
+ *            allocation-free), elsewhere write(2), which needs no stdio
+ *            buffer -- newlib's would come from the heap that just reported
+ *            a fault.
+ *
+ * A heap that has been handed a bad pointer should stop the program, not
+ * corrupt it later; an application that prefers to log and go on defines
+ * its own poolalloc_fault().
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,33 +31,7 @@
 
 #include "poolalloc_private.h"
 
-const char *poolalloc_fault_name(enum poolalloc_fault_kind kind)
-{
-    switch (kind) {
-    case POOLALLOC_FAULT_NONE:
-        return "no fault";
-    case POOLALLOC_FAULT_FOREIGN_POINTER:
-        return "pointer outside every pool";
-    case POOLALLOC_FAULT_MISALIGNED_POINTER:
-        return "pointer not at a block boundary";
-    case POOLALLOC_FAULT_UNALLOCATED_POINTER:
-        return "pointer to a block never allocated";
-    case POOLALLOC_FAULT_DOUBLE_FREE:
-        return "block is not allocated (double free)";
-    case POOLALLOC_FAULT_USE_AFTER_FREE:
-        return "freed block was written (use after free)";
-    case POOLALLOC_FAULT_FREE_LIST_CORRUPT:
-        return "free list corrupt";
-    case POOLALLOC_FAULT_FREE_LIST_CYCLE:
-        return "free list has a cycle";
-    case POOLALLOC_FAULT_COUNT_MISMATCH:
-        return "pool counts inconsistent";
-    case POOLALLOC_FAULT_EDGE_CORRUPT:
-        return "pool edge corrupt";
-    }
-    return "unknown fault";
-}
-
+#if POOLALLOC_FAULT_MESSAGE
 /* Append `text` at `out`; returns the new end. */
 static char *append_text(char *out, const char *text)
 {
@@ -106,7 +90,31 @@ __attribute__((weak)) void poolalloc_fault(enum poolalloc_fault_kind kind, void 
     abort();
 }
 
-void pool_report_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
+#elif POOLALLOC_FAULT_ABORT
+__attribute__((weak)) void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
 {
-    poolalloc_fault(kind, ptr, caller);
+    (void)kind;
+    (void)ptr;
+    (void)caller;
+    abort();
 }
+#elif POOLALLOC_HOST_REGION
+/* A host build has no HardFault to read registers from: SIGILL. */
+__attribute__((weak)) void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
+{
+    (void)kind;
+    (void)ptr;
+    (void)caller;
+    __builtin_trap();
+}
+#else
+__attribute__((weak)) void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
+{
+    /* Pinned to r0-r2, where they arrived, so the fault handler sees them. */
+    register uint32_t r0 __asm__("r0") = (uint32_t)kind;
+    register void *r1 __asm__("r1") = ptr;
+    register void *r2 __asm__("r2") = caller;
+    __asm__ volatile("udf #0" : : "r"(r0), "r"(r1), "r"(r2));
+    __builtin_unreachable();
+}
+#endif

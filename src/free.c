@@ -21,7 +21,7 @@ void poolalloc_free(void *ptr)
     unsigned k = pool_of_valid_ptr(ptr, caller, false);
     if (k >= POOL_COUNT)
         return;
-    pool_give_block(k, ptr, caller);
+    pool_release(k, ptr, caller);
 }
 
 #if POOLALLOC_LIBC_NAMES && !POOLALLOC_TRACE /* traced: src/trace_names.c */

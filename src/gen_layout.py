@@ -5,7 +5,7 @@ Run by meson.build at configure time: first with --check (prints the layout,
 or an error that names the bad entry and what would be valid, exit 1), then
 once per generated file (--emit header|source|ldscript, output on stdout).
 
-Layout rules (DESIGN.md section 3):
+Layout rules (doc/design.md, "Layout rules"):
   * each entry is BLOCK:CAPACITY, decimal, both > 0, blocks distinct;
   * a block is at least one pointer (the free list lives in free blocks);
   * with alignment A: a block >= A is a multiple of A, a block < A is a power
@@ -137,35 +137,89 @@ class Layout:
             # start is a multiple of that pool's alignment.
             assert (self.total - self.offset[k]) % self.pool_align[k] == 0
         self.physical = order
-        self.shift, self.steps, self.lookup = self._size_lookup()
+        self.field_bits = 16 if max(max(b, c) for b, c in pools) <= 0xffff else 32
+        self.size_limit, self.shift, self.steps, self.lookup = self._size_lookup()
+        self.addr_shift, self.addr_table = self._address_lookup()
 
     def pool_for_size_slow(self, n):
         return next(k for k, (b, _) in enumerate(self.pools) if b >= n)
 
-    def _lookup_for_shift(self, s):
-        """The table for granule 2^s and its worst number of correction
-        steps.  O(table entries * log pools): the worst size of a bucket is
-        its last one, so no size is enumerated (blocks can be huge)."""
+    def _lookup_for_shift(self, limit, s):
+        """The size table for sizes 1..limit at granule 2^s, indexed by
+        (size - 1) >> s, and its worst number of correction steps.
+        O(table entries * log pools): the worst size of a bucket is its last
+        one, so no size is enumerated (blocks can be huge)."""
         blocks = [b for b, _ in self.pools]
-        table = [bisect.bisect_left(blocks, i << s) for i in range((self.max_block >> s) + 1)]
+        entries = ((limit - 1) >> s) + 1
+        table = [bisect.bisect_left(blocks, (i << s) + 1) for i in range(entries)]
         steps = 0
         for i, k in enumerate(table):
-            last = min(((i + 1) << s) - 1, self.max_block)
+            last = min((i + 1) << s, limit)
             steps = max(steps, bisect.bisect_left(blocks, last) - k)
         return table, steps
 
     def _size_lookup(self):
-        """Pick the table granule 2^s: the smallest table that needs at most one
-        correction step; if every such table is too large, the fewest steps.
-        Tables over MAX_LOOKUP_ENTRIES are never built."""
-        fits = []
-        for s in range(self.max_block.bit_length() + 1):
-            if (self.max_block >> s) + 1 > MAX_LOOKUP_ENTRIES:
-                continue
-            table, steps = self._lookup_for_shift(s)
-            fits.append((max(steps, 1), len(table), s, steps, table))
-        _, _, s, steps, table = min(fits)
-        return s, steps, table
+        """Size -> pool.  The table spans the sizes up to one block, the
+        `limit` (by default the second-largest); each larger block takes one
+        compare (the last pool's compare doubles as the too-large test), so a
+        very large last block costs nothing.  Every block up to the limit is a
+        multiple of its natural alignment, so at the granule of the smallest
+        such alignment the table is exact (no correction step).  When that
+        table would exceed MAX_LOOKUP_ENTRIES, the granule doubles until it
+        fits, and each doubling may add a correction step (a compare with the
+        block size) -- or a lower limit leaves more blocks to compares.  The
+        fewest compares on the worst path win, then the smallest table.
+        Returns (limit, shift, steps, table); limit 0: no table."""
+        if self.count == 1:
+            return 0, 0, 0, []
+        best = None
+        for j in range(self.count - 2, -1, -1):
+            limit = self.pools[j][0]
+            above = self.count - 2 - j  # compares for the blocks above the limit, but the last
+            exact = min(self.pool_align[:j + 1]).bit_length() - 1
+            for s in range(exact, limit.bit_length() + 1):
+                if ((limit - 1) >> s) + 1 > MAX_LOOKUP_ENTRIES:
+                    continue
+                table, steps = self._lookup_for_shift(limit, s)
+                key = (max(steps, above), steps + above, len(table))
+                if best is None or key < best[0]:
+                    best = (key, (limit, s, steps, table))
+                if steps == 0:
+                    break
+            if best is not None and best[0][0] == 0:
+                break
+        return best[1]
+
+    def _address_lookup(self):
+        """Pointer -> pool, for free: when every pool boundary is a multiple
+        of a granule 2^a that cuts the region into at most MAX_LOOKUP_ENTRIES
+        pieces, a byte table indexed by offset >> a is exact (one load);
+        otherwise (None, None) and a compare tree over the boundaries."""
+        if self.count == 1:
+            return None, None
+        bounds = [self.offset[k] for k in self.physical[1:]] + [self.total]
+        a = min((b & -b).bit_length() - 1 for b in bounds)
+        if self.total >> a > MAX_LOOKUP_ENTRIES:
+            return None, None
+        table = []
+        for k in self.physical:
+            table += [k] * ((self.pools[k][0] * self.pools[k][1]) >> a)
+        return a, table
+
+    def size_lookup_summary(self):
+        if self.count == 1:
+            return 'size lookup: one pool, one compare'
+        above = sum(1 for b, _ in self.pools if b > self.size_limit)
+        return ('size lookup: sizes up to %d by a %d-entry table (granule %d), %d correction step(s); '
+                'larger sizes: %d compare(s)'
+                % (self.size_limit, len(self.lookup), 1 << self.shift, self.steps, above))
+
+    def address_lookup_summary(self):
+        if self.count == 1:
+            return 'pointer lookup: one pool, one compare'
+        if self.addr_table is not None:
+            return 'pointer lookup: %d-entry table (granule %d bytes)' % (len(self.addr_table), 1 << self.addr_shift)
+        return 'pointer lookup: compare tree, at most %d compares' % (1 + (self.count - 1).bit_length())
 
     def summary(self):
         lines = ['poolalloc layout: %d pools, %d bytes, ending at the heap end rounded down to %d'
@@ -173,8 +227,8 @@ class Layout:
         lines.append('  %-4s %8s %9s %10s %9s %8s' % ('pool', 'block', 'capacity', 'bytes', 'offset', 'aligned'))
         for k, (b, c) in enumerate(self.pools):
             lines.append('  %-4d %8d %9d %10d %9d %8d' % (k, b, c, b * c, self.offset[k], self.pool_align[k]))
-        lines.append('  malloc alignment %d; size lookup: %d entries, %d correction step(s)'
-                     % (self.alignment, len(self.lookup), self.steps))
+        lines.append('  malloc alignment %d; %s' % (self.alignment, self.size_lookup_summary()))
+        lines.append('  %s' % self.address_lookup_summary())
         return '\n'.join(lines)
 
 
@@ -191,16 +245,25 @@ def block_test(block):
     return inverse, (2 ** 32 - 1) // block, shift
 
 
+def table_lines(values):
+    return ['    ' + ', '.join('%d' % v for v in values[i:i + 16]) + ',' for i in range(0, len(values), 16)]
+
+
 def emit_header(lay, pools_arg):
     out = [GENERATED % pools_arg]
     out.append('#ifndef POOL_LAYOUT_H\n#define POOL_LAYOUT_H\n')
     out.append('#include <stddef.h>\n#include <stdint.h>\n')
-    out.append('#ifndef POOL_INLINE\n#define POOL_INLINE static inline\n#endif\n')
+    out.append('#ifndef POOL_INLINE\n#define POOL_INLINE static inline\n#endif')
+    out.append('#ifndef POOL_ASSUME\n#define POOL_ASSUME(fact) ((void)0)\n#endif\n')
     out.append('#define POOL_COUNT %du' % lay.count)
     out.append('#define POOL_MAX_BLOCK %du' % lay.max_block)
     out.append('#define POOL_REGION_BYTES %du' % lay.total)
     out.append('#define POOL_BASE_ALIGN %du' % lay.base_align)
     out.append('#define POOL_MALLOC_ALIGN %du' % lay.alignment)
+    out.append('/* Block sizes and capacities fit this many bits (geometry fields). */')
+    out.append('#define POOL_FIELD_BITS %du' % lay.field_bits)
+    out.append('/* %s */' % lay.size_lookup_summary())
+    out.append('#define POOL_SIZE_TABLE_LIMIT %du' % lay.size_limit)
     out.append('#define POOL_LOOKUP_SHIFT %du' % lay.shift)
     out.append('#define POOL_LOOKUP_STEPS %du' % lay.steps)
     out.append('#define POOL_LOOKUP_ENTRIES %du' % len(lay.lookup))
@@ -209,22 +272,37 @@ def emit_header(lay, pools_arg):
     out.append('#define POOL_HOST_REGION_PAD %du\n' % (padded - lay.total))
     out.append('/* Block size of each pool, smallest first; usable as a constant. */')
     out.append('#define POOL_BLOCK_SIZES { %s }\n' % ', '.join('%du' % b for b, _ in lay.pools))
-    # Compare tree: region offset -> pool index, POOL_COUNT when outside.
-    out.append('/* Pool that holds region offset `off` (POOL_COUNT when outside the pools).')
-    out.append(' * A balanced compare tree over the pool boundaries: at most %d compares. */'
-               % (1 + (lay.count - 1).bit_length()))
+    out.append('/* Pool of a size above POOL_SIZE_TABLE_LIMIT (`below` = size - 1; size 0')
+    out.append(' * wraps around and gets pool 0), POOL_COUNT when larger than every block. */')
+    out.append('POOL_INLINE unsigned pool_for_large_size(size_t below)\n{')
+    for k, (b, _) in enumerate(lay.pools):
+        if b > lay.size_limit:
+            out.append('    if (below < %du)\n        return %du;' % (b, k))
+    out.append('    return below == SIZE_MAX ? 0u : POOL_COUNT;\n}\n')
+    out.append('/* Pool that holds region offset `off` (POOL_COUNT when outside the pools):')
+    out.append(' * %s. */' % lay.address_lookup_summary())
+    if lay.addr_table is not None:
+        out.append('#define POOL_ADDRESS_SHIFT %du' % lay.addr_shift)
+        out.append('#define POOL_ADDRESS_ENTRIES %du' % len(lay.addr_table))
+        out.append('extern const uint8_t pool_address_lookup[POOL_ADDRESS_ENTRIES];')
     out.append('POOL_INLINE unsigned pool_index_of_offset(size_t off)\n{')
     out.append('    if (off >= POOL_REGION_BYTES)\n        return POOL_COUNT;')
-
-    def tree(lo, hi, indent):
-        pad = '    ' * indent
-        if hi - lo == 1:
-            return ['%sreturn %du;' % (pad, lay.physical[lo])]
-        mid = (lo + hi) // 2
-        bound = lay.offset[lay.physical[mid]]
-        return (['%sif (off < %du) {' % (pad, bound)] + tree(lo, mid, indent + 1) +
-                ['%s} else {' % pad] + tree(mid, hi, indent + 1) + ['%s}' % pad])
-    out.extend(tree(0, lay.count, 1))
+    if lay.count == 1:
+        out.append('    return 0u;')
+    elif lay.addr_table is not None:
+        out.append('    unsigned k = pool_address_lookup[off >> POOL_ADDRESS_SHIFT];')
+        out.append('    POOL_ASSUME(k < POOL_COUNT);')
+        out.append('    return k;')
+    else:
+        def tree(lo, hi, indent):
+            pad = '    ' * indent
+            if hi - lo == 1:
+                return ['%sreturn %du;' % (pad, lay.physical[lo])]
+            mid = (lo + hi) // 2
+            bound = lay.offset[lay.physical[mid]]
+            return (['%sif (off < %du) {' % (pad, bound)] + tree(lo, mid, indent + 1) +
+                    ['%s} else {' % pad] + tree(mid, hi, indent + 1) + ['%s}' % pad])
+        out.extend(tree(0, lay.count, 1))
     out.append('}\n')
     out.append('#endif')
     return '\n'.join(out) + '\n'
@@ -238,24 +316,27 @@ def emit_source(lay, pools_arg):
     out.append(' * aligned like the heap end the linker script rounds down to. */')
     out.append('char poolalloc_host_region[POOL_HOST_REGION_BYTES] __attribute__((aligned(POOL_BASE_ALIGN)));')
     out.append('#endif\n')
-    out.append('const uint8_t pool_size_lookup[POOL_LOOKUP_ENTRIES] = {')
-    for i in range(0, len(lay.lookup), 16):
-        out.append('    ' + ', '.join('%d' % v for v in lay.lookup[i:i + 16]) + ',')
-    out.append('};\n')
+    if lay.lookup:
+        out.append('/* Pool of the sizes 1..POOL_SIZE_TABLE_LIMIT, indexed by (size - 1) >> POOL_LOOKUP_SHIFT. */')
+        out.append('const uint8_t pool_size_lookup[POOL_LOOKUP_ENTRIES] = {')
+        out.extend(table_lines(lay.lookup))
+        out.append('};\n')
+    if lay.addr_table is not None:
+        out.append('/* Pool of each POOL_ADDRESS_SHIFT granule of the region, bottom up. */')
+        out.append('const uint8_t pool_address_lookup[POOL_ADDRESS_ENTRIES] = {')
+        out.extend(table_lines(lay.addr_table))
+        out.append('};\n')
     out.append('const struct pool_geometry pool_geometry[POOL_COUNT] = {')
     for k, (b, c) in enumerate(lay.pools):
-        out.append('    { .start = POOL_BASE + %d, .end = POOL_BASE + %d, .block = %du, .align = %du },'
-                   % (lay.offset[k], lay.offset[k] + b * c, b, lay.pool_align[k]))
+        out.append('    { .start = POOL_BASE + %d, .block = %du, .capacity = %du },' % (lay.offset[k], b, c))
     out.append('};\n')
-    out.append('/* Zero-cost start-up: no free list is threaded, each edge starts at its pool. */')
-    out.append('struct pool_state pool_state[POOL_COUNT] = {')
-    for k in range(lay.count):
-        out.append('    { .edge = POOL_BASE + %d },' % lay.offset[k])
-    out.append('};\n')
+    out.append('/* Zero-cost start-up: all zero (.bss), no free list is threaded; a pool')
+    out.append(' * hands out its never-used blocks in order (pool_state.used). */')
+    out.append('struct pool_state pool_state[POOL_COUNT];\n')
     out.append('#if POOLALLOC_STATS')
     out.append('struct pool_totals pool_totals;')
     out.append('#endif\n')
-    out.append('#if POOLALLOC_CHECKS >= 1')
+    out.append('#if POOLALLOC_CHECKS >= POOL_CHECKS_FAST')
     out.append('/* Block-boundary tests: block = 2^shift * q (q odd), inverse = q^-1 mod 2^32,')
     out.append(' * limit = (2^32 - 1) / block (see pool_block_index()). */')
     out.append('const struct pool_block_test pool_block_test[POOL_COUNT] = {')
@@ -264,7 +345,7 @@ def emit_source(lay, pools_arg):
         out.append('    { .inverse = 0x%08xu, .limit = %du, .shift = %du }, /* %d */' % (inverse, limit, shift, b))
     out.append('};')
     out.append('#endif\n')
-    out.append('#if POOLALLOC_CHECKS >= 2')
+    out.append('#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL')
     out.append('/* One bit per block, set while the block is allocated. */')
     for k, (b, c) in enumerate(lay.pools):
         out.append('static pool_bits_t pool_live_bits_%d[%d];' % (k, (c + 31) // 32))

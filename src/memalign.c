@@ -35,7 +35,7 @@ static void *alloc_aligned(size_t alignment, size_t size, void *caller)
     unsigned first = POOL_COUNT;
     if (size <= POOL_MAX_BLOCK) {
         for (unsigned k = pool_for_size(size); k < POOL_COUNT; k++) {
-            if (pool_geometry[k].align < alignment)
+            if (pool_natural_align(k) < alignment)
                 continue;
             if (first == POOL_COUNT)
                 first = k;

@@ -2,9 +2,9 @@
  * The statistics of a take and a give, written once on top of the backend's
  * counter primitives (counter_add, counter_raise): each update is atomic on
  * its own, as the backend makes it.  Included by every sync backend after
- * those primitives.  The irq and none backends update in-line inside their
- * critical section instead (count_*_unsynchronised); they use these only on
- * the rare paths of src/checks.c.
+ * those primitives and its state record.  The irq and none backends update
+ * in-line inside their critical section instead (src/sync_masked.h); they
+ * use these only on the rare paths of src/checks.c.  O(1).
  */
 #ifndef POOL_COUNTS_H
 #define POOL_COUNTS_H
@@ -13,7 +13,7 @@ POOL_INLINE void count_take(unsigned k)
 {
 #if POOLALLOC_STATS
     counter_add(&pool_state[k].allocs, 1);
-    counter_raise(&pool_totals.peak_bytes, counter_add(&pool_totals.bytes_in_use, pool_geometry[k].block));
+    counter_raise(&pool_totals.peak_bytes, counter_add(&pool_totals.bytes_in_use, pool_block_size(k)));
 #else
     (void)k;
 #endif
@@ -23,7 +23,7 @@ POOL_INLINE void count_give(unsigned k)
 {
 #if POOLALLOC_STATS
     counter_add(&pool_state[k].frees, 1);
-    counter_add(&pool_totals.bytes_in_use, -pool_geometry[k].block);
+    counter_add(&pool_totals.bytes_in_use, -pool_block_size(k));
 #else
     (void)k;
 #endif

@@ -28,16 +28,16 @@ static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t 
     if (k >= POOL_COUNT)
         return NULL;
     if (size == 0) {
-        pool_give_block(k, ptr, caller);
+        pool_release(k, ptr, caller);
         return NULL;
     }
-    size_t block = pool_geometry[k].block;
+    size_t block = pool_block_size(k);
     if (size <= block)
         return ptr;
     void *moved = pool_alloc_for(size, caller);
     if (moved != NULL) {
         memcpy(moved, ptr, block);
-        pool_give_block(k, ptr, caller);
+        pool_release(k, ptr, caller);
     }
     return moved;
 }

@@ -8,7 +8,7 @@
  * baselines), and every operation bumps at least one of allocs, frees,
  * fails or oom_count.  So:
  *  - sync=irq: copy with interrupts masked (one pass);
- *  - sync=llsc / c11: copy (each pool's counters before its edge, the peak
+ *  - sync=llsc / c11: copy (each pool's counters before its high-water count, the peak
  *    last, so an operation that lands in between is caught by its counter),
  *    then sum the counters again; an unchanged sum means no operation ran
  *    during the copy.  Up to SNAPSHOT_TRIES passes;
@@ -43,10 +43,9 @@ static size_t copy_once(struct poolalloc_stats *totals, struct poolalloc_pool_st
     sum = counter_load(&pool_totals.oom_count);
 #endif
     for (unsigned k = 0; k < POOL_COUNT; k++) {
-        const struct pool_geometry *geometry = &pool_geometry[k];
         struct poolalloc_pool_stats one = { 0 };
-        one.block_size = geometry->block;
-        one.capacity = (size_t)(geometry->end - geometry->start) / geometry->block;
+        one.block_size = pool_block_size(k);
+        one.capacity = pool_capacity(k);
 #if POOLALLOC_STATS
         struct pool_state *state = &pool_state[k];
         size_t frees = counter_load(&state->frees);
@@ -57,9 +56,9 @@ static size_t copy_once(struct poolalloc_stats *totals, struct poolalloc_pool_st
         one.allocations = allocs - counter_load(&state->allocs_at_reset);
         one.failures = fails - counter_load(&state->fails_at_reset);
 #endif
-        one.high_water = (size_t)(pool_edge_load(k) - geometry->start) / geometry->block;
+        one.high_water = pool_used(k);
 #if !POOLALLOC_STATS
-        one.in_use = one.high_water - pool_count_free(k, one.capacity);
+        one.in_use = pool_in_use(k);
 #endif
         if (one.in_use > one.high_water) /* an interrupted give or take (see the header) */
             one.in_use = one.high_water;

@@ -18,6 +18,33 @@
 
 #include <stdatomic.h>
 
+#include "pool_checks.h"
+#include "pool_stats.h"
+
+/* The state of a pool (this backend's own: the links are not in the blocks). */
+struct pool_state {
+    _Atomic uint64_t head; /* tag << 32 | (index of the first free block + 1); low half 0 = empty */
+    _Atomic size_t used;   /* blocks handed out from the never-used part: the high-water mark */
+    POOL_STATE_COUNTERS
+};
+extern struct pool_state pool_state[POOL_COUNT];
+
+/* Per pool: for each free block, the index + 1 of the next (0 = last). */
+extern _Atomic uint32_t *const pool_next_index[POOL_COUNT];
+
+/* The high-water mark of pool k.  O(1). */
+POOL_INLINE size_t pool_used(unsigned k)
+{
+    return atomic_load_explicit(&pool_state[k].used, memory_order_relaxed);
+}
+
+/* The first block on pool k's free list, or NULL.  O(1). */
+POOL_INLINE void *pool_free_head(unsigned k)
+{
+    uint32_t first = (uint32_t)atomic_load_explicit(&pool_state[k].head, memory_order_acquire);
+    return first == 0 ? NULL : pool_block_at(k, first - 1);
+}
+
 /* *counter += delta; returns the new value. */
 POOL_INLINE size_t counter_add(pool_counter_t *counter, size_t delta)
 {
@@ -33,6 +60,7 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
     }
 }
 
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
 /* *word &= mask / *word |= mask; return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
@@ -43,6 +71,7 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
 {
     return atomic_fetch_or_explicit(word, mask, memory_order_relaxed);
 }
+#endif
 
 /* Statistics of a take / give. */
 #include "pool_counts.h"
@@ -52,12 +81,11 @@ POOL_INLINE uint64_t list_head(uint32_t index_plus_one, uint32_t tag)
     return (uint64_t)tag << 32 | index_plus_one;
 }
 
-/* Take a block from pool k (free list, then edge), or NULL.  O(1) but for
- * CAS retries caused by other threads' progress. */
+/* Take a block from pool k (free list, then the never-used part), or NULL.
+ * O(1) but for CAS retries caused by other threads' progress. */
 POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
     struct pool_state *state = &pool_state[k];
-    const struct pool_geometry *geometry = &pool_geometry[k];
     uint64_t head = atomic_load_explicit(&state->head, memory_order_acquire);
     while ((uint32_t)head != 0) {
         uint32_t index = (uint32_t)head - 1;
@@ -67,34 +95,37 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
                                                   memory_order_acquire)) {
             *recycled = true;
             count_take(k);
-            return geometry->start + (size_t)index * geometry->block;
+            return pool_block_at(k, index);
         }
     }
-    char *edge = atomic_load_explicit(&state->edge, memory_order_relaxed);
-    while (edge != geometry->end) {
-        if (atomic_compare_exchange_weak_explicit(&state->edge, &edge, edge + geometry->block,
-                                                  memory_order_relaxed, memory_order_relaxed)) {
+    size_t used = atomic_load_explicit(&state->used, memory_order_relaxed);
+    while (used != pool_capacity(k)) {
+        if (atomic_compare_exchange_weak_explicit(&state->used, &used, used + 1, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
             count_take(k);
-            return edge;
+            return pool_block_at(k, used);
         }
     }
     return NULL;
 }
 
-/* Give block `ptr` back to pool k.  O(1) but for CAS retries. */
-POOL_INLINE void pool_give(unsigned k, void *ptr)
+/* Give block `ptr` back to pool k; false (nothing done) when it is the
+ * list's head already -- freed twice in a row.  O(1) but for CAS retries. */
+POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
     struct pool_state *state = &pool_state[k];
-    const struct pool_geometry *geometry = &pool_geometry[k];
-    uint32_t index = (uint32_t)((size_t)((char *)ptr - geometry->start) / geometry->block);
+    uint32_t index = (uint32_t)((size_t)((char *)ptr - pool_start(k)) / pool_block_size(k));
     uint64_t head = atomic_load_explicit(&state->head, memory_order_relaxed);
     uint64_t pushed;
     do {
+        if ((uint32_t)head == index + 1)
+            return false;
         atomic_store_explicit(&pool_next_index[k][index], (uint32_t)head, memory_order_relaxed);
         pushed = list_head(index + 1, (uint32_t)(head >> 32) + 1);
     } while (!atomic_compare_exchange_weak_explicit(&state->head, &head, pushed, memory_order_release,
                                                     memory_order_relaxed));
     count_give(k);
+    return true;
 }
 
 /* Free blocks on pool k's list, counting at most `limit`.  A diagnostic. */

@@ -9,11 +9,13 @@
  * the LDREX and the STREX -- and could pop `block`, pop its successor and
  * push `block` back (the ABA pattern) -- the STREX fails and the pop starts
  * again with fresh values.  A compare-and-swap loop reads `next` before its
- * window and is not safe: that is Drone OS's bug (DESIGN.md section 3).
+ * window and is not safe (doc/design.md, "Atomicity").
  *
  * Push: `block->next = head` is written before the window (the block is still
- * ours), then LDREX head, compare, STREX: ABA is harmless for a push.
- * Bump: LDREX edge, compare with the end, STREX edge + block.
+ * ours; no store sits between LDREX and STREX, as the architecture asks),
+ * then LDREX head, compare, STREX: ABA is harmless for a push.  A block that
+ * is the head already is refused (freed twice in a row).
+ * Bump: LDREX used, compare with the capacity, STREX used + 1.
  * Counters (stats) and the allocated bits (checks=full): LDREX/STREX
  * read-modify-writes, GCC's relaxed __atomic builtins, one per counter.
  *
@@ -24,19 +26,19 @@
 #ifndef SYNC_LLSC_H
 #define SYNC_LLSC_H
 
-#include <stdbool.h>
-
+#include "pool_checks.h"
+#include "pool_list.h"
 #include "primask.h"
 
-POOL_INLINE void *load_exclusive(void *const *address)
+POOL_INLINE uintptr_t load_exclusive(volatile void *address)
 {
-    void *value;
+    uintptr_t value;
     __asm__ volatile("ldrex %0, [%1]" : "=r"(value) : "r"(address) : "memory");
     return value;
 }
 
 /* True when the store happened, i.e. nothing intervened since the LDREX. */
-POOL_INLINE bool store_exclusive(void **address, void *value)
+POOL_INLINE bool store_exclusive(volatile void *address, uintptr_t value)
 {
     unsigned failed;
     __asm__ volatile("strex %0, %2, [%1]" : "=&r"(failed) : "r"(address), "r"(value) : "memory");
@@ -64,6 +66,7 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
     }
 }
 
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
 /* *word &= mask / *word |= mask (LDREX/STREX); return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
@@ -74,6 +77,7 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
 {
     return __atomic_fetch_or(word, mask, __ATOMIC_RELAXED);
 }
+#endif
 
 /* Mask interrupts (the rare repair paths only); returns the old PRIMASK. */
 POOL_INLINE uint32_t pool_lock_all(void)
@@ -86,64 +90,76 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
     primask_restore(saved);
 }
 
-/* Statistics of a take / give: a separate atomic update each. */
 #include "pool_counts.h"
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+/* Pop the head of pool k's free list, or NULL when the list is empty; with
+ * checks=full, POOL_TAKE_CORRUPT when the head's link is damaged. */
+POOL_INLINE void *pool_pop(unsigned k)
 {
     struct pool_state *state = &pool_state[k];
     for (;;) {
-#if POOLALLOC_TEST_BROKEN_POP
-        /* Deliberately broken, compiled only for test/preempt.c's
-         * expected-failure test: `next` is read before the exclusive window,
-         * as a compare-and-swap loop does, which lets ABA through. */
-        struct free_block *seen = state->free;
-        struct free_block *next = seen != NULL ? seen->next : NULL;
-        struct free_block *block = load_exclusive((void *const *)&state->free);
+        struct free_block *block = (struct free_block *)load_exclusive(&state->free);
         if (block == NULL)
-            break;
-        if (block != seen)
-            continue;
-#else
-        struct free_block *block = load_exclusive((void *const *)&state->free);
-        if (block == NULL)
-            break;
+            return NULL;
         struct free_block *next = block->next;
-#endif
-#if POOLALLOC_CHECKS >= 2
-        if (!pool_link_valid(k, next, state->edge)) {
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
+        if (!pool_link_valid(k, next, state->used)) {
             clear_exclusive();
             return POOL_TAKE_CORRUPT;
         }
 #endif
-        if (store_exclusive((void **)&state->free, next)) {
-            *recycled = true;
-            count_take(k);
+        if (store_exclusive(&state->free, (uintptr_t)next))
             return block;
-        }
-    }
-    for (;;) {
-        char *edge = load_exclusive((void *const *)&state->edge);
-        if (edge == pool_geometry[k].end) {
-            clear_exclusive();
-            return NULL;
-        }
-        if (store_exclusive((void **)&state->edge, edge + pool_geometry[k].block)) {
-            count_take(k);
-            return edge;
-        }
     }
 }
 
-POOL_INLINE void pool_give(unsigned k, void *ptr)
+/* Hand out pool k's next never-used block, or NULL when none is left. */
+POOL_INLINE void *pool_bump(unsigned k)
+{
+    struct pool_state *state = &pool_state[k];
+    for (;;) {
+        size_t used = load_exclusive(&state->used);
+        if (used == pool_capacity(k)) {
+            clear_exclusive();
+            return NULL;
+        }
+        if (store_exclusive(&state->used, used + 1))
+            return pool_block_at(k, used);
+    }
+}
+
+/* Take a block from pool k: the free list first, then the never-used part.
+ * NULL when the pool is exhausted (POOL_TAKE_CORRUPT: see pool_pop). */
+POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+{
+    void *block = pool_pop(k);
+    if (block == NULL)
+        block = pool_bump(k);
+    else
+        *recycled = true;
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
+    if (block == POOL_TAKE_CORRUPT)
+        return block;
+#endif
+    if (block != NULL)
+        count_take(k);
+    return block;
+}
+
+/* Give block `ptr` back to pool k; false (nothing done) when it is the
+ * list's head already -- freed twice in a row. */
+POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
     struct pool_state *state = &pool_state[k];
     struct free_block *block = ptr;
-    struct free_block *head = state->free;
+    struct free_block *head = pool_free_head(k);
     do {
+        if (head == block)
+            return false;
         block->next = head;
     } while (!__atomic_compare_exchange_n(&state->free, &head, block, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
     count_give(k);
+    return true;
 }
 
 #endif

@@ -6,15 +6,7 @@
 #ifndef SYNC_NONE_H
 #define SYNC_NONE_H
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
-{
-    return pool_take_unsynchronised(k, recycled);
-}
-
-POOL_INLINE void pool_give(unsigned k, void *ptr)
-{
-    pool_give_unsynchronised(k, ptr);
-}
+#include "sync_masked.h"
 
 /* *counter += delta; returns the new value. */
 POOL_INLINE size_t counter_add(pool_counter_t *counter, size_t delta)
@@ -29,6 +21,7 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
         *counter = value;
 }
 
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
 /* *word &= mask / *word |= mask; return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
@@ -43,6 +36,7 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
     *word = old | mask;
     return old;
 }
+#endif
 
 /* Nothing else runs: nothing to stop. */
 POOL_INLINE uint32_t pool_lock_all(void)
@@ -56,5 +50,15 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 }
 
 #include "pool_counts.h"
+
+POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+{
+    return pool_take_unsynchronised(k, recycled);
+}
+
+POOL_INLINE bool pool_give(unsigned k, void *ptr)
+{
+    return pool_give_unsynchronised(k, ptr);
+}
 
 #endif

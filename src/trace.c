@@ -146,11 +146,11 @@ static void write_header(void)
     put_le(header + 20, RECORD_SIZE, 2);
     put_le(header + 22, 0, 2);
     for (unsigned k = 0; k < POOL_COUNT; k++) {
-        const struct pool_geometry *g = &pool_geometry[k];
+
         uint8_t *entry = header + TRACE_FIXED_HEADER + k * TRACE_POOL_ENTRY_SIZE(WORD_SIZE);
-        put_le(entry, g->block, 4);
-        put_le(entry + 4, (size_t)(g->end - g->start) / g->block, 4);
-        put_le(entry + 8, (uintptr_t)g->start, WORD_SIZE);
+        put_le(entry, pool_block_size(k), 4);
+        put_le(entry + 4, pool_capacity(k), 4);
+        put_le(entry + 8, (uintptr_t)pool_start(k), WORD_SIZE);
     }
     poolalloc_trace_sink(header, sizeof header);
 }

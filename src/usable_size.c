@@ -14,7 +14,7 @@ size_t poolalloc_usable_size(void *ptr)
     unsigned k = pool_of_valid_ptr(ptr, __builtin_return_address(0), true);
     if (k >= POOL_COUNT)
         return 0;
-    return pool_geometry[k].block;
+    return pool_block_size(k);
 }
 
 #if POOLALLOC_LIBC_NAMES

@@ -12,7 +12,8 @@ either
     right by independent checks: pool count, blocks and total; pools inside
     the region, disjoint, each of block * capacity bytes, starting naturally
     aligned below an aligned top; the size table and its correction steps
-    serve every size from the first pool that fits; the divide-free
+    serve every size from the first pool that fits (at most one compare
+    beyond the table load when the second-largest block is <= 2 KiB); the address table names the right pool for every granule; the divide-free
     block-boundary constants agree with % on sampled offsets;
 and never raise (a traceback fails the test at once).
 
@@ -101,37 +102,60 @@ def check_generated(gen, layout, alignment, ptr, header, source, rng):
     if listed != blocks:
         problems.append('block list')
     geometry = [tuple(map(int, m)) for m in re.findall(
-        r'\.start = POOL_BASE \+ (\d+), \.end = POOL_BASE \+ (\d+), \.block = (\d+)u, \.align = (\d+)u', source)]
+        r'\.start = POOL_BASE \+ (\d+), \.block = (\d+)u, \.capacity = (\d+)u', source)]
     if len(geometry) != len(layout):
         return problems + ['geometry rows']
     spans = []
-    for (start, end, block, align), (b, c) in zip(geometry, layout):
-        if block != b or end - start != b * c or not (0 <= start < end <= total):
+    for (start, block, capacity), (b, c) in zip(geometry, layout):
+        end = start + block * capacity
+        if block != b or capacity != c or not (0 <= start < end <= total):
             problems.append('pool %d:%d placed at %d..%d' % (b, c, start, end))
-        if align != b & -b or (total - start) % align:
+        if (total - start) % (b & -b):
             problems.append('pool %d not naturally aligned' % b)
         spans.append((start, end))
-    spans.sort()
-    if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
-        problems.append('pools overlap')
+    if sorted(spans)[0][0] != 0 or any(a[1] != b[0] for a, b in zip(sorted(spans), sorted(spans)[1:])):
+        problems.append('pools overlap or leave gaps')
     base_align = int(define['POOL_BASE_ALIGN'])
     if any(base_align % (b & -b) for b in blocks) or base_align % alignment:
         problems.append('base alignment')
-    shift, steps = int(define['POOL_LOOKUP_SHIFT']), int(define['POOL_LOOKUP_STEPS'])
-    table = [int(x) for x in re.findall(r'\d+', source.split('pool_size_lookup[POOL_LOOKUP_ENTRIES] = {')[1].split('}')[0])]
+    # Size -> pool as src/pool.h computes it: sizes 1..limit by the table
+    # (index (size - 1) >> shift, then `steps` corrections), larger sizes up
+    # to the largest block: the last pool; size 0: pool 0.
+    limit, shift, steps = (int(define[n]) for n in ('POOL_SIZE_TABLE_LIMIT', 'POOL_LOOKUP_SHIFT', 'POOL_LOOKUP_STEPS'))
+    tables = dict(re.findall(r'(\w+)\[POOL_\w+_ENTRIES\] = \{([^}]*)\}', source))
+    table = [int(x) for x in re.findall(r'\d+', tables.get('pool_size_lookup', ''))]
     if len(table) != int(define['POOL_LOOKUP_ENTRIES']) or len(table) > 256:
         problems.append('lookup size')
+    above = sum(1 for b in blocks if b > limit) - 1
+    if len(blocks) > 1 and blocks[-2] <= 2048 and max(steps, above) > 1:
+        problems.append('%d correction steps and %d compares above the table, second-largest block %d'
+                        % (steps, above, blocks[-2]))
     sizes = range(blocks[-1] + 1) if blocks[-1] <= 20000 else \
         sorted({rng.randint(0, blocks[-1]) for _ in range(2000)} | {b + d for b in blocks for d in (-1, 0, 1)
                                                                      if 0 <= b + d <= blocks[-1]})
     for n in sizes:
-        k = table[n >> shift]
-        for _ in range(steps):
-            k += n > blocks[k]
+        if n == 0:
+            k = 0
+        elif n - 1 < limit:
+            k = table[(n - 1) >> shift]
+            for _ in range(steps):
+                k += n > blocks[k]
+        else:
+            k = next(i for i, b in enumerate(blocks) if b > limit and b >= n)
         first = next(i for i, b in enumerate(blocks) if b >= n)
         if k != first:
             problems.append('size %d -> pool %d, first that fits is %d' % (n, k, first))
             break
+    # Pointer -> pool: the address table, when there is one, names the pool
+    # of every granule.
+    if 'pool_address_lookup' in tables:
+        granule = 1 << int(define['POOL_ADDRESS_SHIFT'])
+        addr = [int(x) for x in re.findall(r'\d+', tables['pool_address_lookup'])]
+        for i, k in enumerate(addr):
+            start, end = spans[k] if k < len(spans) else (0, 0)
+            if not (start <= i * granule and (i + 1) * granule <= end):
+                problems.append('address granule %d -> pool %d' % (i, k))
+                break
     tests = re.findall(r'\.inverse = 0x([0-9a-f]+)u, \.limit = (\d+)u, \.shift = (\d+)u', source)
     if len(tests) != len(layout):
         problems.append('block tests')

@@ -238,15 +238,27 @@ static void test_bad_pointers(void)
     }
     CHECK(total_in_use() == before + 1);
 
-    /* checks=full: double free, realloc / usable_size of a freed block. */
+    /* Every level: a block freed twice in a row, realloc / usable_size of the
+     * block just freed (it is its pool's free-list head). */
     poolalloc_free(p);
+    poolalloc_free(p);
+    expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, p, &expected);
+    CHECK(poolalloc_realloc(p, 1) == NULL);
+    expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, p, &expected);
+    CHECK(poolalloc_usable_size(p) == 0);
+    expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, p, &expected);
+    CHECK(total_in_use() == before);
+    /* checks=full: any freed block, also after other frees. */
     if (TEST_CHECKS >= 2) {
-        poolalloc_free(p);
-        expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, p, &expected);
-        CHECK(poolalloc_realloc(p, 1) == NULL);
-        expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, p, &expected);
-        CHECK(poolalloc_usable_size(p) == 0);
-        expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, p, &expected);
+        char *q = poolalloc_malloc(pool(last_pool()).block_size);
+        char *r = poolalloc_malloc(pool(last_pool()).block_size);
+        CHECK(q != NULL && r != NULL);
+        poolalloc_free(q);
+        poolalloc_free(r);
+        poolalloc_free(q);
+        expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, q, &expected);
+        CHECK(poolalloc_realloc(q, 1) == NULL);
+        expect_fault(POOLALLOC_FAULT_DOUBLE_FREE, q, &expected);
         CHECK(total_in_use() == before);
     }
     CHECK(faults == expected);
@@ -314,15 +326,20 @@ static void test_use_after_free(void)
     CHECK(faults == expected);
 }
 
-/* checks=none, last: a double free goes unnoticed by free, and
+/* checks=none, last: a double free with another free in between goes
+ * unnoticed by free (only a block freed twice in a row is refused), and
  * poolalloc_check() finds the damage (a cycle).  The heap is broken after. */
 static void test_check_finds_cycle(void)
 {
     if (TEST_CHECKS != 0 || TEST_SYNC_C11)
         return;
+    unsigned before = faults;
     void *p = poolalloc_malloc(1);
+    void *q = poolalloc_malloc(1);
     poolalloc_free(p);
+    poolalloc_free(q);
     poolalloc_free(p);
+    CHECK(faults == before);
     struct poolalloc_check_result r;
     CHECK(!poolalloc_check(&r) && r.kind == POOLALLOC_FAULT_FREE_LIST_CYCLE && r.pool == 0);
 }

@@ -1,0 +1,186 @@
+/*
+ * poolalloc's core: the data model, the layout accessors, size -> pool and
+ * pointer -> pool.  Everything else builds on these.
+ *
+ * The region, between the linker symbols (by default __heap_start and
+ * __heap_end; src/gen_layout.py generates the placement):
+ *
+ *   __poolalloc_base                                          __poolalloc_end
+ *   v                                                                       v
+ *   +---------+----------------+-----------+---- ... ----+------------------+
+ *   | pool 0  | pool 2         | pool 1    |             | pool 8           |
+ *   | 8 B     | 24 B blocks    | 16 B      |             | 1024 B blocks    |
+ *   +---------+----------------+-----------+---- ... ----+------------------+
+ *   pools are numbered by block size and placed by natural alignment, the
+ *   most aligned at the top, so every pool starts naturally aligned.
+ *
+ * One pool: a geometry record in flash, a state record in .bss (all zero at
+ * reset: no start-up code at all).
+ *
+ *   geometry.start                        start + capacity * block
+ *   v                                                            v
+ *   +-------+-------+-------+-------+-------+--------------------+
+ *   | live  | free  | live  | free  | live  |    never used      |
+ *   +-------+-|-----+-------+---^---+-------+--------------------+
+ *             |                 |           ^
+ *             +-> NULL          |           start + used * block: the
+ *   state.free -----------------+           "edge"; used only grows, so
+ *   (a free block's first word links         it is the high-water mark
+ *    to the next free block)
+ *
+ * A block comes from the free list first, else from the edge (used + 1);
+ * free pushes it on the list.  No block carries a header: free finds the
+ * pool from the address alone.
+ */
+#ifndef POOL_H
+#define POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "poolalloc.h"
+#include "poolalloc_config.h"
+
+/* The hot-path helpers are always inlined: -Os would otherwise keep one
+ * out-of-line copy per file as soon as a file calls them twice, which costs
+ * the call on every malloc and free.  -fno-inline (__NO_INLINE__) still
+ * wins: bench/'s deliberately slowed build relies on it. */
+#ifdef __NO_INLINE__
+#define POOL_INLINE static inline
+#else
+#define POOL_INLINE static inline __attribute__((always_inline))
+#endif
+
+/* A fact the generated tables guarantee, told to the compiler (no code):
+ * it drops the tests the fact makes redundant. */
+#define POOL_ASSUME(fact)                                                                          \
+    do {                                                                                           \
+        if (!(fact))                                                                               \
+            __builtin_unreachable();                                                               \
+    } while (0)
+
+/* Check levels (the checks option). */
+#define POOL_CHECKS_NONE 0
+#define POOL_CHECKS_FAST 1
+#define POOL_CHECKS_FULL 2
+
+#include "pool_layout.h"
+
+#if POOLALLOC_HOST_REGION
+extern char poolalloc_host_region[];
+#define POOL_BASE (poolalloc_host_region + POOL_HOST_REGION_PAD)
+#else
+/* Defined by the generated linker script poolalloc.ld. */
+extern char __poolalloc_base[];
+#define POOL_BASE (__poolalloc_base)
+#endif
+
+/* A free block: its first word links to the next free block of its pool. */
+struct free_block {
+    struct free_block *next;
+};
+
+#if POOL_FIELD_BITS == 16
+typedef uint16_t pool_field_t;
+#else
+typedef uint32_t pool_field_t;
+#endif
+
+/* Read-only description of a pool (flash): 8 bytes on a 32-bit target when
+ * every block and capacity fits 16 bits. */
+struct pool_geometry {
+    char *start;           /* first block */
+    pool_field_t block;    /* bytes per block */
+    pool_field_t capacity; /* blocks */
+};
+
+extern const struct pool_geometry pool_geometry[POOL_COUNT];
+#if POOL_LOOKUP_ENTRIES > 0
+extern const uint8_t pool_size_lookup[POOL_LOOKUP_ENTRIES];
+#endif
+
+_Static_assert(POOL_COUNT <= 255, "pool indices are stored as uint8_t");
+_Static_assert(POOL_MALLOC_ALIGN >= sizeof(void *) && (POOL_MALLOC_ALIGN & (POOL_MALLOC_ALIGN - 1)) == 0,
+               "malloc alignment is a power of two, at least a pointer");
+_Static_assert(POOL_REGION_BYTES <= UINT32_MAX, "block tests use 32-bit offsets");
+
+/* ---- Layout accessors: O(1) each ------------------------------------------ */
+
+POOL_INLINE size_t pool_block_size(unsigned k)
+{
+    return pool_geometry[k].block;
+}
+
+POOL_INLINE size_t pool_capacity(unsigned k)
+{
+    return pool_geometry[k].capacity;
+}
+
+POOL_INLINE char *pool_start(unsigned k)
+{
+    return pool_geometry[k].start;
+}
+
+POOL_INLINE char *pool_end(unsigned k)
+{
+    return pool_start(k) + pool_capacity(k) * pool_block_size(k);
+}
+
+/* Block `index` of pool k (never NULL). */
+POOL_INLINE char *pool_block_at(unsigned k, size_t index)
+{
+    char *block = pool_start(k) + index * pool_block_size(k);
+    POOL_ASSUME(block != NULL);
+    return block;
+}
+
+/* Every block of pool k is aligned to this (the largest power of two that
+ * divides the block size: the pool itself starts so aligned). */
+POOL_INLINE size_t pool_natural_align(unsigned k)
+{
+    size_t block = pool_block_size(k);
+    return block & -block;
+}
+
+/* ---- Size -> pool ---------------------------------------------------------- */
+
+/*
+ * Index of the first pool whose block holds `size` bytes; POOL_COUNT when
+ * the size is larger than every block.  size 0 gets pool 0 (malloc(0)
+ * returns a unique block).  Sizes up to POOL_SIZE_TABLE_LIMIT (usually the
+ * second-largest block): one compare, one table load and POOL_LOOKUP_STEPS
+ * correction compares (usually 0); larger sizes: one compare per block
+ * above the limit (usually one).  Configure prints both.  O(1).
+ */
+POOL_INLINE unsigned pool_for_size(size_t size)
+{
+    size_t below = size - 1; /* 0 wraps around: handled with the large sizes */
+#if POOL_LOOKUP_ENTRIES > 0
+    if (below < POOL_SIZE_TABLE_LIMIT) {
+        unsigned k = pool_size_lookup[below >> POOL_LOOKUP_SHIFT];
+        POOL_ASSUME(k < POOL_COUNT);
+#if POOL_LOOKUP_STEPS > 0
+        for (unsigned step = 0; step < POOL_LOOKUP_STEPS; step++)
+            k += size > pool_block_size(k);
+#endif
+        return k;
+    }
+#endif
+    return pool_for_large_size(below);
+}
+
+/* ---- Pointer -> pool ------------------------------------------------------- */
+
+/*
+ * Index of the pool whose memory holds `ptr`, or POOL_COUNT when `ptr` lies
+ * outside every pool.  O(1): a table indexed by the offset's granule when
+ * the pool boundaries allow it, else a compare tree over the boundaries
+ * (src/gen_layout.py picks; configure prints which).
+ */
+POOL_INLINE unsigned pool_of_ptr(const void *ptr)
+{
+    return pool_index_of_offset((uintptr_t)ptr - (uintptr_t)POOL_BASE);
+}
+
+#endif /* POOL_H */

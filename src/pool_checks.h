@@ -1,0 +1,78 @@
+/*
+ * Misuse detection (the checks option): the divide-free block-boundary test
+ * (checks=fast and full) and the per-block allocated bits, poison and link
+ * validation (checks=full).  The checks=full take and give are in
+ * src/checks.c.
+ */
+#ifndef POOL_CHECKS_H
+#define POOL_CHECKS_H
+
+#include "pool.h"
+
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FAST
+/*
+ * Block-boundary test without a divide (ARMv6-M has none), per pool, from
+ * src/gen_layout.py: the block is 2^shift * q with q odd, inverse = q^-1 mod
+ * 2^32, limit = (2^32 - 1) / block.  An offset n is a multiple of the block
+ * iff rotr(n * inverse, shift) <= limit, and then that value is n / block
+ * (Hacker's Delight 10-17).  One 32-bit multiply, a rotate, a compare.
+ */
+struct pool_block_test {
+    uint32_t inverse;
+    uint32_t limit;
+    uint32_t shift;
+};
+extern const struct pool_block_test pool_block_test[POOL_COUNT];
+
+/* Index of the block at `offset` bytes into pool k, or UINT32_MAX when the
+ * offset is not a multiple of the block size.  O(1). */
+POOL_INLINE uint32_t pool_block_index(unsigned k, uint32_t offset)
+{
+    const struct pool_block_test *test = &pool_block_test[k];
+    uint32_t product = offset * test->inverse;
+    uint32_t shift = test->shift;
+    uint32_t rotated = shift == 0 ? product : (product >> shift | product << (32u - shift));
+    return rotated <= test->limit ? rotated : UINT32_MAX;
+}
+
+/* Index of `ptr` in pool k (UINT32_MAX when not a block boundary).  O(1). */
+POOL_INLINE uint32_t pool_index_of_block(unsigned k, const void *ptr)
+{
+    return pool_block_index(k, (uint32_t)((const char *)ptr - pool_start(k)));
+}
+#endif
+
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
+/* One bit per block, set while the block is allocated (gen_layout.py). */
+#if POOLALLOC_SYNC_C11
+#include <stdatomic.h>
+typedef _Atomic uint32_t pool_bits_t;
+#else
+typedef uint32_t pool_bits_t;
+#endif
+extern pool_bits_t *const pool_live_bits[POOL_COUNT];
+
+/* Freed blocks are filled with this byte, after the free-list link on the
+ * backends that keep the link in the block. */
+#define POOL_POISON_BYTE 0xa5u
+#if POOLALLOC_SYNC_C11
+#define POOL_POISON_FROM 0u
+#else
+#define POOL_POISON_FROM sizeof(struct free_block)
+#endif
+/* What pool_take() returns when the head block's link is not a valid block. */
+#define POOL_TAKE_CORRUPT ((void *)(uintptr_t)1)
+
+/* Is `next` a possible free-list link of pool k: NULL, or a block boundary
+ * among the `used` blocks handed out so far?  O(1). */
+POOL_INLINE bool pool_link_valid(unsigned k, const void *next, size_t used)
+{
+    if (next == NULL)
+        return true;
+    if ((const char *)next < pool_start(k) || (const char *)next >= pool_end(k))
+        return false;
+    return pool_index_of_block(k, next) < used;
+}
+#endif
+
+#endif /* POOL_CHECKS_H */
