@@ -20,7 +20,8 @@ exit 0 (no workload error), and every call must return.
 
 As a test (meson test bench-bounds):
     itrace.py --nm NM --qemu-run qemu-run.py --bound malloc=40 --bound free=32 ELF...
-fails when any call of a bounded category exceeds its bound in any ELF;
+fails when any call of a bounded category exceeds its bound in any ELF, or
+(--median-bound) when the median call of the ELFs together exceeds one;
 --expect-violation inverts that verdict only (the slowed build must exceed).
 Categories: malloc, malloc-fail, calloc, calloc-fail, realloc-in-place,
 realloc-move (includes realloc(NULL, n)), realloc-fail, free.
@@ -196,6 +197,8 @@ def main():
     ap.add_argument('--qemu-run', help='cross/qemu-run.py (default: next to this script)')
     ap.add_argument('--bound', action='append', default=[], metavar='CATEGORY=N',
                     help='fail when a call of CATEGORY takes more than N instructions')
+    ap.add_argument('--median-bound', action='append', default=[], metavar='CATEGORY=N',
+                    help='fail when the median call of CATEGORY in an ELF takes more than N instructions')
     ap.add_argument('--require', action='append', default=[], metavar='CATEGORY',
                     help='fail unless some ELF makes a call of CATEGORY')
     ap.add_argument('--expect-violation', action='store_true',
@@ -204,19 +207,25 @@ def main():
                     help='print where the instructions of the longest CATEGORY call go')
     ap.add_argument('elf', nargs='+')
     a = ap.parse_args()
-    bounds = {}
-    for b in a.bound:
-        cat, _, n = b.partition('=')
-        if cat not in CATEGORIES or not n.isdigit():
-            sys.exit('itrace: bad --bound %r (categories: %s)' % (b, ' '.join(CATEGORIES)))
-        bounds[cat] = int(n)
+    def parse_bounds(specs, option):
+        parsed = {}
+        for b in specs:
+            cat, _, n = b.partition('=')
+            if cat not in CATEGORIES or not n.isdigit():
+                sys.exit('itrace: bad %s %r (categories: %s)' % (option, b, ' '.join(CATEGORIES)))
+            parsed[cat] = int(n)
+        return parsed
+    bounds = parse_bounds(a.bound, '--bound')
+    median_bounds = parse_bounds(a.median_bound, '--median-bound')
 
     seen = set()
     violations = []
+    all_calls = []
     try:
         for elf in a.elf:
             r = run_traced(elf, a.nm, a.qemu_run, keep_pcs_of=a.dump_worst)
             stats = by_category(r['calls'])
+            all_calls += r['calls']
             print('%s: %d instructions traced, %d calls, heap peak %d of %d bytes'
                   % (os.path.basename(elf), r['instructions'], len(r['calls']),
                      r['report']['heap_peak'], r['report']['heap_reserved']))
@@ -228,6 +237,7 @@ def main():
                 limit = bounds.get(cat)
                 verdict = '' if limit is None else ('  bound %d: %s' % (
                     limit, 'ok' if s['max'] <= limit else 'EXCEEDED'))
+
                 print('  %-17s n=%-5d min %-5d median %-5d p99 %-5d max %-5d%s'
                       % (cat, s['n'], s['min'], s['median'], s['p99'], s['max'], verdict))
                 if limit is not None and s['max'] > limit:
@@ -241,7 +251,17 @@ def main():
     except (TraceError, subprocess.CalledProcessError) as e:
         print('itrace: error: %s' % e, file=sys.stderr)
         return 2
-    unseen = [c for c in list(bounds) + a.require if c not in seen]
+    # Median bounds hold for the calls of all the ELFs together (the workloads
+    # are one mix: the exhaustion workload alone is all never-used blocks).
+    combined = by_category(all_calls)
+    for cat, limit in median_bounds.items():
+        if cat in combined:
+            m = combined[cat]['median']
+            print('all ELFs: %-17s n=%-5d median %-5d median bound %d: %s'
+                  % (cat, combined[cat]['n'], m, limit, 'ok' if m <= limit else 'EXCEEDED'))
+            if m > limit:
+                violations.append('the median %s took %d instructions (bound %d)' % (cat, m, limit))
+    unseen = [c for c in list(bounds) + list(median_bounds) + a.require if c not in seen]
     if unseen:
         print('itrace: error: no call of %s was traced: the bounds test nothing'
               % ', '.join(sorted(set(unseen))), file=sys.stderr)

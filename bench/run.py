@@ -10,7 +10,7 @@ For each cross file (named <target>-<libc>.txt) it configures a build with
 the default options under --build-root (reused when present), builds the
 bench/ images, runs every workload image under single-step QEMU
 (bench/itrace.py, one process per core) for three allocators: `poolalloc`
-(the default build), `bound` (stats off: what the bound test checks) and
+(the default build), `bound` (the default options rebuilt: what the bound test checks) and
 the C library's own (`libc`), and reads the code-size probes' link maps.  It writes to --out:
 results.md (the tables, also printed), chart-<target>.svg (per-call
 distributions, one chart per target), and with --json results.json (every
@@ -37,7 +37,7 @@ WORKLOADS = ['steady', 'frag', 'realloc', 'exhaust']
 FLAVOURS = ['poolalloc', 'bound', 'libc']
 DEFAULT_CROSS = ['cross/thumbv7m-picolibc.txt', 'cross/thumbv7m-newlib-nano.txt',
                  'cross/thumbv7m-newlib.txt', 'cross/thumbv6m-picolibc.txt']
-NAMES = {'poolalloc': 'poolalloc', 'bound': 'poolalloc (stats off)'}
+NAMES = {'poolalloc': 'poolalloc', 'bound': 'poolalloc (bound build: default options)'}
 
 # Archive members that make up a C library's allocator (picolibc 1.8,
 # newlib 3.3 full and nano, libnosys's sbrk).  memcpy/memset and the generic
@@ -201,7 +201,7 @@ def summary_table(target, configs):
     build, the ratios compare each C library with poolalloc (default
     options) built for that same C library."""
     ref_cfg = configs[0]
-    cols = [('poolalloc', ref_cfg, 'poolalloc'), ('poolalloc (stats off)', ref_cfg, 'bound')]
+    cols = [('poolalloc', ref_cfg, 'poolalloc'), ('poolalloc (bound build)', ref_cfg, 'bound')]
     cols += [(c['libc'], c, 'libc') for c in configs]
     rows = ['| call | ' + ' | '.join(n for n, _, _ in cols) + ' |', '|---|' + '---:|' * len(cols)]
 
@@ -402,7 +402,7 @@ def main():
         for cfg in group:
             md.append(instruction_table(target, cfg['libc'], cfg['runs']))
         chart = 'chart-%s.svg' % target
-        series = [('poolalloc', {}), ('poolalloc (stats off)', {})]
+        series = [('poolalloc', {}), ('poolalloc (bound build)', {})]
         for cat, c in [(k, c) for w in WORKLOADS for k, c in group[0]['runs']['poolalloc'][w]['calls']]:
             series[0][1].setdefault(cat, []).append(c)
         for cat, c in [(k, c) for w in WORKLOADS for k, c in group[0]['runs']['bound'][w]['calls']]:

@@ -16,7 +16,7 @@ void *poolalloc_calloc(size_t count, size_t size)
     size_t bytes;
     void *caller = __builtin_return_address(0);
     if (__builtin_mul_overflow(count, size, &bytes))
-        return pool_out_of_memory(SIZE_MAX, POOL_COUNT, caller);
+        return pool_fail(SIZE_MAX, POOL_COUNT, caller);
     void *block = pool_alloc_for(bytes, caller);
     if (block != NULL)
         memset(block, 0, bytes);

@@ -75,7 +75,7 @@ __attribute__((weak)) void poolalloc_fault(enum poolalloc_fault_kind kind, void 
         end = append_text(end, " in pool ");
         end = append_decimal(end, k);
         end = append_text(end, " (");
-        end = append_decimal(end, pool_geometry[k].block);
+        end = append_decimal(end, pool_block_size(k));
         end = append_text(end, "-byte blocks)");
     }
     end = append_text(end, " (called from ");

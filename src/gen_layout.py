@@ -137,7 +137,7 @@ class Layout:
             # start is a multiple of that pool's alignment.
             assert (self.total - self.offset[k]) % self.pool_align[k] == 0
         self.physical = order
-        self.field_bits = 16 if max(max(b, c) for b, c in pools) <= 0xffff else 32
+        self.field_bits = 16 if max([self.total] + [max(b, c) for b, c in pools]) <= 0xffff else 32
         self.size_limit, self.shift, self.steps, self.lookup = self._size_lookup()
         self.addr_shift, self.addr_table = self._address_lookup()
 
@@ -145,16 +145,17 @@ class Layout:
         return next(k for k, (b, _) in enumerate(self.pools) if b >= n)
 
     def _lookup_for_shift(self, limit, s):
-        """The size table for sizes 1..limit at granule 2^s, indexed by
-        (size - 1) >> s, and its worst number of correction steps.
-        O(table entries * log pools): the worst size of a bucket is its last
-        one, so no size is enumerated (blocks can be huge)."""
+        """The size table for sizes 0..limit at granule 2^s, indexed by
+        ceil(size / 2^s) = (size + 2^s - 1) >> s (entry 0 holds size 0: pool
+        0), and its worst number of correction steps.  O(table entries *
+        log pools): the worst size of a bucket is its last one, so no size is
+        enumerated (blocks can be huge)."""
         blocks = [b for b, _ in self.pools]
-        entries = ((limit - 1) >> s) + 1
-        table = [bisect.bisect_left(blocks, (i << s) + 1) for i in range(entries)]
+        entries = ((limit + (1 << s) - 1) >> s) + 1
+        table = [0] + [bisect.bisect_left(blocks, ((i - 1) << s) + 1) for i in range(1, entries)]
         steps = 0
         for i, k in enumerate(table):
-            last = min((i + 1) << s, limit)
+            last = min(i << s, limit)
             steps = max(steps, bisect.bisect_left(blocks, last) - k)
         return table, steps
 
@@ -178,7 +179,7 @@ class Layout:
             above = self.count - 2 - j  # compares for the blocks above the limit, but the last
             exact = min(self.pool_align[:j + 1]).bit_length() - 1
             for s in range(exact, limit.bit_length() + 1):
-                if ((limit - 1) >> s) + 1 > MAX_LOOKUP_ENTRIES:
+                if ((limit + (1 << s) - 1) >> s) + 1 > MAX_LOOKUP_ENTRIES:
                     continue
                 table, steps = self._lookup_for_shift(limit, s)
                 key = (max(steps, above), steps + above, len(table))
@@ -260,7 +261,7 @@ def emit_header(lay, pools_arg):
     out.append('#define POOL_REGION_BYTES %du' % lay.total)
     out.append('#define POOL_BASE_ALIGN %du' % lay.base_align)
     out.append('#define POOL_MALLOC_ALIGN %du' % lay.alignment)
-    out.append('/* Block sizes and capacities fit this many bits (geometry fields). */')
+    out.append('/* Block sizes, capacities and pool offsets fit this many bits. */')
     out.append('#define POOL_FIELD_BITS %du' % lay.field_bits)
     out.append('/* %s */' % lay.size_lookup_summary())
     out.append('#define POOL_SIZE_TABLE_LIMIT %du' % lay.size_limit)
@@ -272,13 +273,13 @@ def emit_header(lay, pools_arg):
     out.append('#define POOL_HOST_REGION_PAD %du\n' % (padded - lay.total))
     out.append('/* Block size of each pool, smallest first; usable as a constant. */')
     out.append('#define POOL_BLOCK_SIZES { %s }\n' % ', '.join('%du' % b for b, _ in lay.pools))
-    out.append('/* Pool of a size above POOL_SIZE_TABLE_LIMIT (`below` = size - 1; size 0')
-    out.append(' * wraps around and gets pool 0), POOL_COUNT when larger than every block. */')
-    out.append('POOL_INLINE unsigned pool_for_large_size(size_t below)\n{')
+    out.append('/* Pool of a size above POOL_SIZE_TABLE_LIMIT; POOL_COUNT when larger than')
+    out.append(' * every block. */')
+    out.append('POOL_INLINE unsigned pool_for_large_size(size_t size)\n{')
     for k, (b, _) in enumerate(lay.pools):
         if b > lay.size_limit:
-            out.append('    if (below < %du)\n        return %du;' % (b, k))
-    out.append('    return below == SIZE_MAX ? 0u : POOL_COUNT;\n}\n')
+            out.append('    if (size <= %du)\n        return %du;' % (b, k))
+    out.append('    return POOL_COUNT;\n}\n')
     out.append('/* Pool that holds region offset `off` (POOL_COUNT when outside the pools):')
     out.append(' * %s. */' % lay.address_lookup_summary())
     if lay.addr_table is not None:
@@ -317,7 +318,8 @@ def emit_source(lay, pools_arg):
     out.append('char poolalloc_host_region[POOL_HOST_REGION_BYTES] __attribute__((aligned(POOL_BASE_ALIGN)));')
     out.append('#endif\n')
     if lay.lookup:
-        out.append('/* Pool of the sizes 1..POOL_SIZE_TABLE_LIMIT, indexed by (size - 1) >> POOL_LOOKUP_SHIFT. */')
+        out.append('/* Pool of the sizes 0..POOL_SIZE_TABLE_LIMIT, indexed by')
+        out.append(' * (size + (1 << POOL_LOOKUP_SHIFT) - 1) >> POOL_LOOKUP_SHIFT. */')
         out.append('const uint8_t pool_size_lookup[POOL_LOOKUP_ENTRIES] = {')
         out.extend(table_lines(lay.lookup))
         out.append('};\n')
@@ -326,9 +328,10 @@ def emit_source(lay, pools_arg):
         out.append('const uint8_t pool_address_lookup[POOL_ADDRESS_ENTRIES] = {')
         out.extend(table_lines(lay.addr_table))
         out.append('};\n')
-    out.append('const struct pool_geometry pool_geometry[POOL_COUNT] = {')
-    for k, (b, c) in enumerate(lay.pools):
-        out.append('    { .start = POOL_BASE + %d, .block = %du, .capacity = %du },' % (lay.offset[k], b, c))
+    out.append('const struct pool_geometry pool_geometry = {')
+    out.append('    .block = { %s },' % ', '.join('%du' % b for b, _ in lay.pools))
+    out.append('    .capacity = { %s },' % ', '.join('%du' % c for _, c in lay.pools))
+    out.append('    .offset = { %s },' % ', '.join('%du' % o for o in lay.offset))
     out.append('};\n')
     out.append('/* Zero-cost start-up: all zero (.bss), no free list is threaded; a pool')
     out.append(' * hands out its never-used blocks in order (pool_state.used). */')

@@ -46,7 +46,7 @@ static void *alloc_aligned(size_t alignment, size_t size, void *caller)
                 break;
         }
     }
-    return pool_out_of_memory(size, first, caller);
+    return pool_fail(size, first, caller);
 }
 
 /* memalign on behalf of `caller`: EINVAL for a non-power-of-two alignment. */
@@ -93,7 +93,7 @@ void *poolalloc_pvalloc(size_t size)
 {
     size_t rounded;
     if (__builtin_add_overflow(size, POOLALLOC_PAGE_SIZE - 1, &rounded))
-        return pool_out_of_memory(SIZE_MAX, POOL_COUNT, __builtin_return_address(0));
+        return pool_fail(SIZE_MAX, POOL_COUNT, __builtin_return_address(0));
     return alloc_aligned(POOLALLOC_PAGE_SIZE, rounded & ~(size_t)(POOLALLOC_PAGE_SIZE - 1),
                          __builtin_return_address(0));
 }

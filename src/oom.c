@@ -16,19 +16,19 @@ __attribute__((weak)) void poolalloc_oom(size_t size, void *caller)
     (void)caller;
 }
 
-void *pool_out_of_memory(size_t size, unsigned first, void *caller)
-{
 #if POOLALLOC_STATS
+void *pool_out_of_memory(size_t size, void *caller, unsigned first)
+{
     if (first == POOL_FIRST_FOR_SIZE)
-        first = size <= POOL_MAX_BLOCK ? pool_for_size(size) : POOL_COUNT;
+        first = pool_for_size(size);
     if (first < POOL_COUNT)
         counter_add(&pool_state[first].fails, 1);
     counter_add(&pool_totals.oom_count, 1);
 #else
-    (void)first;
+void *pool_out_of_memory(size_t size, void *caller)
+{
 #endif
     poolalloc_oom(size, caller);
     errno = ENOMEM;
     return NULL;
 }
-

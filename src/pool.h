@@ -14,10 +14,10 @@
  *   pools are numbered by block size and placed by natural alignment, the
  *   most aligned at the top, so every pool starts naturally aligned.
  *
- * One pool: a geometry record in flash, a state record in .bss (all zero at
- * reset: no start-up code at all).
+ * One pool: geometry (block, capacity, offset) in flash, a state record in
+ * .bss (all zero at reset: no start-up code at all).
  *
- *   geometry.start                        start + capacity * block
+ *   pool_start(k)                         start + capacity * block
  *   v                                                            v
  *   +-------+-------+-------+-------+-------+--------------------+
  *   | live  | free  | live  | free  | live  |    never used      |
@@ -87,15 +87,16 @@ typedef uint16_t pool_field_t;
 typedef uint32_t pool_field_t;
 #endif
 
-/* Read-only description of a pool (flash): 8 bytes on a 32-bit target when
- * every block and capacity fits 16 bits. */
+/* Read-only description of the pools (flash): 6 bytes a pool when the
+ * region is below 64 KiB.  Three arrays in one object, so that the code
+ * reaches every field of pool k from one address and small offsets. */
 struct pool_geometry {
-    char *start;           /* first block */
-    pool_field_t block;    /* bytes per block */
-    pool_field_t capacity; /* blocks */
+    pool_field_t block[POOL_COUNT];    /* bytes per block */
+    pool_field_t capacity[POOL_COUNT]; /* blocks */
+    pool_field_t offset[POOL_COUNT];   /* where the pool starts, in bytes from POOL_BASE */
 };
 
-extern const struct pool_geometry pool_geometry[POOL_COUNT];
+extern const struct pool_geometry pool_geometry;
 #if POOL_LOOKUP_ENTRIES > 0
 extern const uint8_t pool_size_lookup[POOL_LOOKUP_ENTRIES];
 #endif
@@ -109,17 +110,17 @@ _Static_assert(POOL_REGION_BYTES <= UINT32_MAX, "block tests use 32-bit offsets"
 
 POOL_INLINE size_t pool_block_size(unsigned k)
 {
-    return pool_geometry[k].block;
+    return pool_geometry.block[k];
 }
 
 POOL_INLINE size_t pool_capacity(unsigned k)
 {
-    return pool_geometry[k].capacity;
+    return pool_geometry.capacity[k];
 }
 
 POOL_INLINE char *pool_start(unsigned k)
 {
-    return pool_geometry[k].start;
+    return POOL_BASE + pool_geometry.offset[k];
 }
 
 POOL_INLINE char *pool_end(unsigned k)
@@ -155,10 +156,10 @@ POOL_INLINE size_t pool_natural_align(unsigned k)
  */
 POOL_INLINE unsigned pool_for_size(size_t size)
 {
-    size_t below = size - 1; /* 0 wraps around: handled with the large sizes */
 #if POOL_LOOKUP_ENTRIES > 0
-    if (below < POOL_SIZE_TABLE_LIMIT) {
-        unsigned k = pool_size_lookup[below >> POOL_LOOKUP_SHIFT];
+    if (size <= POOL_SIZE_TABLE_LIMIT) {
+        /* ceil(size / granule): the table is exact at the blocks' granule */
+        unsigned k = pool_size_lookup[(size + (1u << POOL_LOOKUP_SHIFT) - 1) >> POOL_LOOKUP_SHIFT];
         POOL_ASSUME(k < POOL_COUNT);
 #if POOL_LOOKUP_STEPS > 0
         for (unsigned step = 0; step < POOL_LOOKUP_STEPS; step++)
@@ -167,7 +168,7 @@ POOL_INLINE unsigned pool_for_size(size_t size)
         return k;
     }
 #endif
-    return pool_for_large_size(below);
+    return pool_for_large_size(size);
 }
 
 /* ---- Pointer -> pool ------------------------------------------------------- */

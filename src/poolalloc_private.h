@@ -70,14 +70,22 @@ POOL_INLINE size_t pool_in_use(unsigned k)
 #define pool_report_fault poolalloc_fault
 
 /*
- * The failure path of every allocation (src/oom.c): counts the failure
- * against pool `first` (POOL_COUNT: no pool could serve the request at all)
- * and in the OOM count, calls poolalloc_oom(size, caller), sets errno to
- * ENOMEM and returns NULL.  first == POOL_FIRST_FOR_SIZE: the pool that
- * malloc(size) tries first.  Out of line, so the hot paths stay short.  O(1).
+ * The failure path of every allocation, pool_fail(size, first, caller)
+ * (src/oom.c): with stats, counts the failure against pool `first`
+ * (POOL_COUNT: no pool could serve the request at all; POOL_FIRST_FOR_SIZE:
+ * the pool that malloc(size) tries first) and in the OOM count; calls
+ * poolalloc_oom(size, caller), sets errno to ENOMEM and returns NULL.  Out
+ * of line, so the hot paths stay short; without stats `first` is not even
+ * passed.  O(1).
  */
 #define POOL_FIRST_FOR_SIZE (POOL_COUNT + 1u)
-void *pool_out_of_memory(size_t size, unsigned first, void *caller);
+#if POOLALLOC_STATS
+void *pool_out_of_memory(size_t size, void *caller, unsigned first);
+#define pool_fail(size, first, caller) pool_out_of_memory((size), (caller), (first))
+#else
+void *pool_out_of_memory(size_t size, void *caller);
+#define pool_fail(size, first, caller) ((void)(first), pool_out_of_memory((size), (caller)))
+#endif
 
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
 /* checks=full, src/checks.c: take with the allocated bit, link and poison
@@ -140,7 +148,7 @@ POOL_INLINE void *pool_alloc(size_t size, void *caller)
         return block;
     /* The first pool is found again there: keeping it live here costs the
      * successful path registers and instructions. */
-    return pool_out_of_memory(size, POOL_FIRST_FOR_SIZE, caller);
+    return pool_fail(size, POOL_FIRST_FOR_SIZE, caller);
 }
 
 /* pool_alloc() out of line, for the entry points other than malloc

@@ -66,7 +66,7 @@ void *poolalloc_reallocarray(void *ptr, size_t count, size_t size)
 {
     size_t bytes;
     if (__builtin_mul_overflow(count, size, &bytes))
-        return pool_out_of_memory(SIZE_MAX, POOL_COUNT, __builtin_return_address(0));
+        return pool_fail(SIZE_MAX, POOL_COUNT, __builtin_return_address(0));
     return reallocate_for(ptr, bytes, __builtin_return_address(0));
 }
 

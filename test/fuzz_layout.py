@@ -101,8 +101,9 @@ def check_generated(gen, layout, alignment, ptr, header, source, rng):
     listed = [int(x) for x in re.search(r'#define POOL_BLOCK_SIZES \{ (.*) \}', header).group(1).replace('u', '').split(', ')]
     if listed != blocks:
         problems.append('block list')
-    geometry = [tuple(map(int, m)) for m in re.findall(
-        r'\.start = POOL_BASE \+ (\d+), \.block = (\d+)u, \.capacity = (\d+)u', source)]
+    field = dict((m.group(1), [int(x) for x in re.findall(r'\d+', m.group(2))])
+                 for m in re.finditer(r'\.(block|capacity|offset) = \{([^}]*)\}', source))
+    geometry = list(zip(field.get('offset', []), field.get('block', []), field.get('capacity', [])))
     if len(geometry) != len(layout):
         return problems + ['geometry rows']
     spans = []
@@ -118,9 +119,9 @@ def check_generated(gen, layout, alignment, ptr, header, source, rng):
     base_align = int(define['POOL_BASE_ALIGN'])
     if any(base_align % (b & -b) for b in blocks) or base_align % alignment:
         problems.append('base alignment')
-    # Size -> pool as src/pool.h computes it: sizes 1..limit by the table
-    # (index (size - 1) >> shift, then `steps` corrections), larger sizes up
-    # to the largest block: the last pool; size 0: pool 0.
+    # Size -> pool as src/pool.h computes it: sizes 0..limit by the table
+    # (index ceil(size / 2^shift), then `steps` corrections), larger sizes:
+    # the first larger block.
     limit, shift, steps = (int(define[n]) for n in ('POOL_SIZE_TABLE_LIMIT', 'POOL_LOOKUP_SHIFT', 'POOL_LOOKUP_STEPS'))
     tables = dict(re.findall(r'(\w+)\[POOL_\w+_ENTRIES\] = \{([^}]*)\}', source))
     table = [int(x) for x in re.findall(r'\d+', tables.get('pool_size_lookup', ''))]
@@ -134,10 +135,8 @@ def check_generated(gen, layout, alignment, ptr, header, source, rng):
         sorted({rng.randint(0, blocks[-1]) for _ in range(2000)} | {b + d for b in blocks for d in (-1, 0, 1)
                                                                      if 0 <= b + d <= blocks[-1]})
     for n in sizes:
-        if n == 0:
-            k = 0
-        elif n - 1 < limit:
-            k = table[(n - 1) >> shift]
+        if n <= limit and table:
+            k = table[(n + (1 << shift) - 1) >> shift]
             for _ in range(steps):
                 k += n > blocks[k]
         else:
