@@ -7,7 +7,7 @@
 #   test/fuzz/run-fuzz.sh 600 -jobs=2 -workers=2    extra arguments go to libFuzzer
 #
 # A separate clang build of the library (outside the gcc builds): CC=clang,
-# -Dchecks=full, ASan + UBSan, and -fsanitize=fuzzer-no-link so that
+# -Dchecks=full -Dstats=true (the harness checks every statistic), ASan + UBSan, and -fsanitize=fuzzer-no-link so that
 # libFuzzer sees the library's coverage.  The seed corpus test/fuzz/corpus/ is
 # read, never written: new inputs go to $FUZZ_BUILD/corpus.  A crash leaves
 # the input in $FUZZ_BUILD/crash-*; replay it with `$FUZZ_BUILD/fuzz_api FILE`.
@@ -22,7 +22,7 @@ build=$(cd "$build" && pwd)
 lib_build=$build/lib
 
 if [ ! -f "$lib_build/build.ninja" ]; then
-  CC=clang meson setup "$lib_build" -Dchecks=full -Dtests=false -Dbuildtype=debugoptimized \
+  CC=clang meson setup "$lib_build" -Dchecks=full -Dstats=true -Dtests=false -Dbuildtype=debugoptimized \
     -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link >"$build/setup.log" 2>&1 ||
     { cat "$build/setup.log"; exit 1; }
 fi
