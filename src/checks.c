@@ -38,11 +38,7 @@ static const uintptr_t poison_word = (uintptr_t)0x0101010101010101ull * POOL_POI
 /* Relaxed load of a bitmap word.  O(1). */
 static uint32_t bits_load(pool_bits_t *word)
 {
-#if POOLALLOC_SYNC_C11
-    return atomic_load_explicit(word, memory_order_relaxed);
-#else
-    return *(volatile uint32_t *)word;
-#endif
+    return POOL_LOAD_RELAXED(word);
 }
 
 static uint32_t bit_of(uint32_t index)

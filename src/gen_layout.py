@@ -141,9 +141,6 @@ class Layout:
         self.size_limit, self.shift, self.steps, self.lookup = self._size_lookup()
         self.addr_shift, self.addr_table = self._address_lookup()
 
-    def pool_for_size_slow(self, n):
-        return next(k for k, (b, _) in enumerate(self.pools) if b >= n)
-
     def _lookup_for_shift(self, limit, s):
         """The size table for sizes 0..limit at granule 2^s, indexed by
         ceil(size / 2^s) = (size + 2^s - 1) >> s (entry 0 holds size 0: pool

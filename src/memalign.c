@@ -33,18 +33,16 @@ static void *alloc_aligned(size_t alignment, size_t size, void *caller)
     if (alignment <= POOL_MALLOC_ALIGN)
         return pool_alloc_for(size < alignment ? alignment : size, caller);
     unsigned first = POOL_COUNT;
-    if (size <= POOL_MAX_BLOCK) {
-        for (unsigned k = pool_for_size(size); k < POOL_COUNT; k++) {
-            if (pool_natural_align(k) < alignment)
-                continue;
-            if (first == POOL_COUNT)
-                first = k;
-            void *block = pool_take_block(k, caller);
-            if (block != NULL)
-                return block;
-            if (!POOLALLOC_FALLBACK)
-                break;
-        }
+    for (unsigned k = pool_for_size(size); k < POOL_COUNT; k++) {
+        if (pool_natural_align(k) < alignment)
+            continue;
+        if (first == POOL_COUNT)
+            first = k;
+        void *block = pool_take_block(k, caller);
+        if (block != NULL)
+            return block;
+        if (!POOLALLOC_FALLBACK)
+            break;
     }
     return pool_fail(size, first, caller);
 }

@@ -60,6 +60,15 @@
             __builtin_unreachable();                                                               \
     } while (0)
 
+/* A relaxed load of one word of allocator state (a word access is atomic
+ * on every target): C11 atomics on the host backend, a volatile load (read
+ * exactly once) elsewhere.  O(1). */
+#if POOLALLOC_SYNC_C11
+#define POOL_LOAD_RELAXED(object) atomic_load_explicit((object), memory_order_relaxed)
+#else
+#define POOL_LOAD_RELAXED(object) (*(volatile __typeof__(*(object)) *)(object))
+#endif
+
 /* Check levels (the checks option). */
 #define POOL_CHECKS_NONE 0
 #define POOL_CHECKS_FAST 1

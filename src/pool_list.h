@@ -19,13 +19,13 @@ extern struct pool_state pool_state[POOL_COUNT];
 /* The high-water mark of pool k, read once.  O(1). */
 POOL_INLINE size_t pool_used(unsigned k)
 {
-    return *(volatile size_t *)&pool_state[k].used;
+    return POOL_LOAD_RELAXED(&pool_state[k].used);
 }
 
 /* The free-list head of pool k, read once.  O(1). */
 POOL_INLINE void *pool_free_head(unsigned k)
 {
-    return *(struct free_block *volatile *)&pool_state[k].free;
+    return POOL_LOAD_RELAXED(&pool_state[k].free);
 }
 
 /* Free blocks on pool k's list, counting at most `limit`.  A diagnostic,

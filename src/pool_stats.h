@@ -21,15 +21,10 @@ typedef _Atomic size_t pool_counter_t;
 typedef size_t pool_counter_t;
 #endif
 
-/* Relaxed single-word load and store of a counter (a word access is atomic
- * on every target).  O(1). */
+/* Relaxed single-word load and store of a counter.  O(1). */
 POOL_INLINE size_t counter_load(pool_counter_t *counter)
 {
-#if POOLALLOC_SYNC_C11
-    return atomic_load_explicit(counter, memory_order_relaxed);
-#else
-    return *(volatile size_t *)counter;
-#endif
+    return POOL_LOAD_RELAXED(counter);
 }
 
 POOL_INLINE void counter_store(pool_counter_t *counter, size_t value)

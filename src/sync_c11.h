@@ -35,7 +35,7 @@ extern _Atomic uint32_t *const pool_next_index[POOL_COUNT];
 /* The high-water mark of pool k.  O(1). */
 POOL_INLINE size_t pool_used(unsigned k)
 {
-    return atomic_load_explicit(&pool_state[k].used, memory_order_relaxed);
+    return POOL_LOAD_RELAXED(&pool_state[k].used);
 }
 
 /* The first block on pool k's free list, or NULL.  O(1). */
