@@ -5,8 +5,9 @@
  * exclusive loads).  The previous PRIMASK is restored, so it nests inside
  * callers' own critical sections.
  *
- * Interrupts are masked for the body of pool_take_unsynchronised() or
- * pool_give_unsynchronised() only (statistics included): no loop, no call.
+ * Interrupts are masked for the body of pool_claim_unsynchronised() or
+ * pool_give_unsynchronised() only (statistics included): no loop, no call;
+ * a never-used block's address is computed after the mask is lifted.
  * The counter and bitmap helpers mask for their own read-modify-write.
  */
 #ifndef SYNC_IRQ_H
@@ -71,10 +72,11 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 
 POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
+    size_t fresh;
     uint32_t primask = primask_mask();
-    void *block = pool_take_unsynchronised(k, recycled);
+    void *block = pool_claim_unsynchronised(k, recycled, &fresh);
     primask_restore(primask);
-    return block;
+    return pool_take_finish(k, block, fresh);
 }
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)

@@ -33,16 +33,25 @@ POOL_INLINE void count_give_unsynchronised(unsigned k)
 #endif
 }
 
+/* What pool_claim_unsynchronised() leaves in *fresh when it claimed no
+ * never-used block. */
+#define POOL_NO_FRESH SIZE_MAX
+
 /*
- * Take a block from pool k (free list first, then the never-used part), or
- * NULL when the pool is exhausted; with checks=full, POOL_TAKE_CORRUPT when
- * the head's link is damaged (nothing taken), and *recycled tells a
- * free-list block from a never-used one.  Not atomic by itself.  O(1).
+ * The shared part of taking a block from pool k: pop the free list's head
+ * (returned, *recycled set), or else claim the index of the next never-used
+ * block (*fresh; NULL returned), or nothing when the pool is exhausted (NULL,
+ * *fresh == POOL_NO_FRESH).  With checks=full, POOL_TAKE_CORRUPT when the
+ * head's link is damaged (nothing taken).  The address of a claimed block is
+ * left to pool_take_finish(), outside any critical section: the irq
+ * backend's masked window holds only the list and count updates.  Not
+ * atomic by itself.  O(1).
  */
-POOL_INLINE void *pool_take_unsynchronised(unsigned k, bool *recycled)
+POOL_INLINE void *pool_claim_unsynchronised(unsigned k, bool *recycled, size_t *fresh)
 {
     struct pool_state *state = &pool_state[k];
     struct free_block *block = state->free;
+    *fresh = POOL_NO_FRESH;
     if (block != NULL) {
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
         if (!pool_link_valid(k, block->next, state->used))
@@ -55,10 +64,18 @@ POOL_INLINE void *pool_take_unsynchronised(unsigned k, bool *recycled)
         if (used == pool_capacity(k))
             return NULL;
         state->used = used + 1;
-        block = (struct free_block *)(void *)pool_block_at(k, used);
+        POOL_ASSUME(used != POOL_NO_FRESH); /* used < capacity < SIZE_MAX */
+        *fresh = used;
     }
     count_take_unsynchronised(k);
     return block;
+}
+
+/* The block pool_claim_unsynchronised() took: the popped one, or the
+ * claimed never-used one.  O(1). */
+POOL_INLINE void *pool_take_finish(unsigned k, void *block, size_t fresh)
+{
+    return fresh != POOL_NO_FRESH ? pool_block_at(k, fresh) : block;
 }
 
 /* Give block `ptr` back to pool k; false (nothing done) when it is the

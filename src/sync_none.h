@@ -53,7 +53,9 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 
 POOL_INLINE void *pool_take(unsigned k, bool *recycled)
 {
-    return pool_take_unsynchronised(k, recycled);
+    size_t fresh;
+    void *block = pool_claim_unsynchronised(k, recycled, &fresh);
+    return pool_take_finish(k, block, fresh);
 }
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
