@@ -40,7 +40,7 @@ static const char usage_text[] =
     "          tries first (so the layout also works with -Dfallback=false); a\n"
     "          cheaper layout that relies on fallback spilling is not searched for.\n"
     "          A pool's capacity is the peak live count of the requests it serves;\n"
-    "          each pool also costs 12 bytes of RAM for its record, counted in the\n"
+    "          each pool also costs 8 bytes of RAM for its record, counted in the\n"
     "          budget.  The rest of the budget becomes headroom, in proportion to\n"
     "          each pool's peak.\n"
     "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes)\n"

@@ -73,7 +73,7 @@ void trace_free(struct trace *t);
 const char *trace_op_name(unsigned op);
 
 /* True if `block` is a valid pool block for that pointer size and alignment
- * (DESIGN.md section 3, src/gen_layout.py). */
+ * (doc/design.md "Layout rules", src/gen_layout.py). */
 bool tune_valid_block(uint64_t block, uint64_t pointer_size, uint64_t alignment);
 
 /* Natural alignment of a block: the largest power of two dividing it. */
@@ -209,7 +209,7 @@ void tune_replay_free(struct tune_replay *r);
 
 /* ---- Optimiser ------------------------------------------------------------ */
 
-#define TUNE_POOL_RECORD_BYTES 12u     /* RAM per pool: free head, edge, counter */
+#define TUNE_POOL_RECORD_BYTES 8u      /* RAM per pool with the default options: free-list head, high-water count (src/pool_list.h) */
 #define TUNE_MAX_CLASSES 8u            /* distinct over-aligned requests handled */
 
 struct tune_optimum {

@@ -67,21 +67,21 @@ requests: 12 allocations (3 failed in the trace, 0 invalid), 4 frees, 1 in inter
 peak live: 47 bytes in 5 blocks (a lower bound for any allocator)
 
 minimum layout (every request served by the pool the allocator tries first; also works with -Dfallback=false):
-  3 pools, 88 bytes of blocks + 3 x 12 bytes of pool records = 124 bytes
+  3 pools, 88 bytes of blocks + 3 x 8 bytes of pool records = 112 bytes
 """
 
 GENERATE_FILL = GENERATE_HEAD + """\
 headroom: the rest of the budget, in proportion to each pool's peak
 
-layout for a budget of 200 bytes:
+layout for a budget of 212 bytes:
   pool    block   peak  capacity     bytes  utilisation
      0        8      4         9        72        44.4%
      1       16      2         4        64        50.0%
-     2       24      1         1        24       100.0%
-  total 196 bytes (minimum 124): 160 in blocks, 36 in pool records; 4 of the budget unused
+     2       24      1         2        48        50.0%
+  total 208 bytes (minimum 112): 184 in blocks, 24 in pool records; 4 of the budget unused
   replay of the trace on this layout, fallback off: 0 failures
 
-meson configure -Dpools=8:9,16:4,24:1 BUILDDIR
+meson configure -Dpools=8:9,16:4,24:2 BUILDDIR
 """
 
 GENERATE_HEADROOM = GENERATE_HEAD + """\
@@ -92,7 +92,7 @@ layout for a budget of 200 bytes:
      0        8      4         6        48        66.7%
      1       16      2         3        48        66.7%
      2       24      1         2        48        50.0%
-  total 180 bytes (minimum 124): 144 in blocks, 36 in pool records; 20 of the budget unused
+  total 168 bytes (minimum 112): 144 in blocks, 24 in pool records; 32 of the budget unused
   replay of the trace on this layout, fallback off: 0 failures
 
 meson configure -Dpools=8:6,16:3,24:2 BUILDDIR
@@ -136,19 +136,19 @@ def main():
 
     # ---- report and generate, exact ----
     expect_output('report', run('report', crafted), REPORT.format(path=crafted))
-    expect_output('generate fill', run('generate', crafted, '--heap-size', '200'),
+    expect_output('generate fill', run('generate', crafted, '--heap-size', '212'),
                   GENERATE_FILL.format(path=crafted))
     expect_output('generate headroom', run('generate', crafted, '--heap-size', '200', '--headroom', '50'),
                   GENERATE_HEADROOM.format(path=crafted))
     p = run('generate', crafted, '--heap-size=100')
     check('budget too small: exit 3', p.returncode == 3, p.stdout + p.stderr)
     check('budget too small: minimum named',
-          'DOES NOT FIT: the trace needs at least 124 bytes (with at most 255 pools); the budget is 100 bytes'
+          'DOES NOT FIT: the trace needs at least 112 bytes (with at most 255 pools); the budget is 100 bytes'
           in p.stdout, p.stdout)
     # One pool must serve everything, the 16-aligned memalign included: a
     # 32-byte block; peak 6 (five live blocks and the failed malloc(7)).
     p = run('generate', crafted, '--heap-size', '1K', '--max-pools', '1', '--headroom', '0')
-    check('max-pools 1', '1 pools, 192 bytes of blocks + 1 x 12 bytes of pool records = 204 bytes' in p.stdout
+    check('max-pools 1', '1 pools, 192 bytes of blocks + 1 x 8 bytes of pool records = 200 bytes' in p.stdout
           and 'meson configure -Dpools=32:6 BUILDDIR' in p.stdout and 'budget of 1024 bytes' in p.stdout,
           p.stdout + p.stderr)
     p = run('generate', crafted, '--heap-size', '1M', '--alignment', '4', '--headroom', '0')
