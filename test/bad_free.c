@@ -2,9 +2,8 @@
  * (TEST_DOUBLE_FREE=1, caught at every checks level), or a pointer into the
  * middle of a block (0, checks=fast and full), must stop the program,
  * reporting the kind and the pointer (checked by expect_fault.py). */
-#include <stdio.h>
-
 #include "poolalloc.h"
+#include "say_pointer.h"
 
 int main(void)
 {
@@ -15,8 +14,7 @@ int main(void)
 #else
     char *bad = p + 1;
 #endif
-    printf("poolalloc-test: bad pointer %p\n", (void *)bad);
-    fflush(stdout);
+    say_bad_pointer((void *)bad);
     poolalloc_free(bad);
     return 0; /* not reached */
 }

@@ -9,7 +9,10 @@ The program prints "poolalloc-test: bad pointer 0x..." before the bad call.
   --action abort    exit by abort() (status 134 under QEMU, SIGABRT on the
                     host), and no fault message
   --action message  abort(), and the output holds --message
-Usage: expect_fault.py --action A --kind N [--message TEXT] COMMAND...
+With --expect-failure REASON the verdict is inverted, for a deliberately
+broken library: pass only when the checks above fail and one of the
+problems found contains REASON.
+Usage: expect_fault.py --action A --kind N [--message TEXT] [--expect-failure REASON] [--host] COMMAND...
 """
 import argparse
 import re
@@ -23,6 +26,8 @@ def main():
     ap.add_argument('--action', choices=['trap', 'abort', 'message'], required=True)
     ap.add_argument('--kind', type=int, required=True)
     ap.add_argument('--message', default='')
+    ap.add_argument('--expect-failure', metavar='REASON')
+    ap.add_argument('--host', action='store_true', help='a host build (a trap is SIGILL), not under QEMU')
     ap.add_argument('command', nargs=argparse.REMAINDER)
     a = ap.parse_args()
     run = subprocess.run(a.command, capture_output=True, text=True, timeout=120)
@@ -33,7 +38,7 @@ def main():
         problems.append('the program did not print the pointer it misuses')
     pointer = int(m.group(1), 16) if m else None
     if a.action == 'trap':
-        if run.returncode < 0:  # the host
+        if a.host:
             if run.returncode != -signal.SIGILL:
                 problems.append('expected SIGILL (the trap), got status %d' % run.returncode)
         else:
@@ -51,6 +56,13 @@ def main():
             problems.append('the output lacks %r' % a.message)
         if a.action == 'abort' and 'poolalloc: ' in output:
             problems.append('fault=abort printed a message')
+    if a.expect_failure is not None:
+        if any(a.expect_failure in p for p in problems):
+            print('failed as expected: %s' % '; '.join(problems))
+            return 0
+        print('FAIL: expected the checks to fail with %r; problems: %s\noutput (status %d):\n%s'
+              % (a.expect_failure, problems or 'none', run.returncode, output))
+        return 1
     if problems:
         print('FAIL: %s\noutput (status %d):\n%s' % ('; '.join(problems), run.returncode, output))
         return 1
