@@ -41,7 +41,7 @@ def is_pow2(x):
 
 
 def valid_layout(entries, alignment, ptr):
-    """The rules of README/DESIGN, stated again: [(block, capacity)] or None."""
+    """The rules of doc/design.md ("Layout rules"), stated again: [(block, capacity)] or None."""
     if not is_pow2(alignment) or alignment < ptr:
         return None
     items = [e.strip() for e in entries if e.strip() != '']

@@ -7,6 +7,7 @@
 #   test/run-matrix.sh host m3-picolibc   only those
 #   BUILD_ROOT=/tmp/m test/run-matrix.sh
 #   test/run-matrix.sh fuzz       only the bounded fuzzer run (FUZZ_SECONDS, default 45)
+#   test/run-matrix.sh docs       only the documented commands (test/doc_commands.py)
 #
 # Each configuration is "name|meson setup arguments".
 set -u
@@ -113,6 +114,19 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" fuzz "* ]]; then
   else
     echo "fuzz FAILED:"; tail -20 "$root/fuzz.log"; failed=$((failed + 1))
   fi
+fi
+
+# Every shell block of README.md and doc/*.md, run in a scratch copy as a
+# newcomer would (test/doc_commands.py); one test per documentation file.
+if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" docs "* ]]; then
+  echo "=== docs"
+  test/doc_commands.py --work "$root/docs" >"$root/docs.log" 2>&1
+  grep -E '^docs: ' "$root/docs.log" | grep -v 'not run twice'
+  ok=$(grep -cE '^docs: [^ ]+: ([0-9]+ block\(s\) ok|no sh blocks)' "$root/docs.log")
+  bad=$(grep -c '^docs: [^ ]*: FAILED' "$root/docs.log")
+  if [ "$bad" -gt 0 ]; then sed -n '/FAILED/,$p' "$root/docs.log" | head -60; fi
+  passed=$((passed + ok))
+  failed=$((failed + bad))
 fi
 
 echo

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Run the shell commands the documentation gives, as a newcomer would.
+
+    test/doc_commands.py [--work DIR] [--only FILE]... [FILE...]
+
+FILEs default to README.md and every doc/*.md.  For each file that has
+```sh code blocks, a scratch copy of the repository (the files git tracks)
+is made under --work, and the file's blocks run there in order, each with
+`bash -e -o pipefail`, so a block may rely on the ones before it (a build
+directory set up earlier in the same file).  One line per file:
+"docs: FILE: N block(s) ok" or the failing block with its output; the exit
+status is the number of failing files.
+
+A command line that is exactly what `.ci/run` runs itself (the install
+script, the whole matrix) is not run again here -- CI runs it -- and is
+reported; that it still appears in `.ci/run` is checked.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BLOCK = re.compile(r'^```sh\n(.*?)^```', re.M | re.S)
+
+
+def ci_commands():
+    with open(os.path.join(ROOT, '.ci', 'run')) as f:
+        return {line.strip() for line in f if line.strip() and not line.lstrip().startswith('#')}
+
+
+def scratch_copy(dest):
+    files = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, check=True).stdout
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    for name in files.decode().split('\0'):
+        if not name:
+            continue
+        os.makedirs(os.path.join(dest, os.path.dirname(name)), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, name), os.path.join(dest, name), follow_symlinks=False)
+
+
+def command_lines(block):
+    """The block's logical command lines (continuations joined), comments out."""
+    text = block.replace('\\\n', ' ')
+    return [re.sub(r'\s+#.*$', '', line).strip() for line in text.splitlines()
+            if line.strip() and not line.strip().startswith('#')]
+
+
+def run_file(path, work, ci):
+    with open(os.path.join(ROOT, path)) as f:
+        blocks = BLOCK.findall(f.read())
+    if not blocks:
+        return True, 'no sh blocks'
+    copy = os.path.join(work, re.sub(r'[^A-Za-z0-9]+', '-', path))
+    scratch_copy(copy)
+    ran = skipped = 0
+    for number, block in enumerate(blocks, 1):
+        lines = command_lines(block)
+        if lines and all(line in ci for line in lines):
+            print('docs: %s: block %d (%s) is what .ci/run runs: not run twice' % (path, number, '; '.join(lines)))
+            skipped += 1
+            continue
+        run = subprocess.run(['bash', '-e', '-o', 'pipefail', '-c', block], cwd=copy,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if run.returncode != 0:
+            tail = '\n'.join(run.stdout.splitlines()[-40:])
+            return False, 'block %d failed (status %d):\n%s\n--- output (last 40 lines) ---\n%s' % (
+                number, run.returncode, block.rstrip(), tail)
+        ran += 1
+    shutil.rmtree(copy, ignore_errors=True)
+    return True, '%d block(s) ok%s' % (ran, ', %d run by CI itself' % skipped if skipped else '')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--work', default=os.path.join(ROOT, 'build-docs'))
+    ap.add_argument('files', nargs='*')
+    a = ap.parse_args()
+    files = a.files or ['README.md'] + sorted(os.path.join('doc', f) for f in os.listdir(os.path.join(ROOT, 'doc'))
+                                              if f.endswith('.md'))
+    ci = ci_commands()
+    failed = 0
+    for path in files:
+        ok, what = run_file(path, os.path.abspath(a.work), ci)
+        print('docs: %s: %s' % (path, what) if ok else 'docs: %s: FAILED %s' % (path, what), flush=True)
+        failed += not ok
+    return failed
+
+
+if __name__ == '__main__':
+    sys.exit(main())
