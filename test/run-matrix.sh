@@ -120,10 +120,14 @@ fi
 # newcomer would (test/doc_commands.py); one test per documentation file.
 if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" docs "* ]]; then
   echo "=== docs"
+  mkdir -p "$root"
   test/doc_commands.py --work "$root/docs" >"$root/docs.log" 2>&1
-  grep -E '^docs: ' "$root/docs.log" | grep -v 'not run twice'
-  ok=$(grep -cE '^docs: [^ ]+: ([0-9]+ block\(s\) ok|no sh blocks)' "$root/docs.log")
+  grep -E "^docs: " "$root/docs.log" | grep -v -e "not run twice" -e "no sh blocks"
+  ok=$(grep -cE '^docs: [^ ]+: [0-9]+ block\(s\) ok' "$root/docs.log")
   bad=$(grep -c '^docs: [^ ]*: FAILED' "$root/docs.log")
+  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
+    echo "docs FAILED: no documentation file was checked:"; tail -20 "$root/docs.log"; bad=1
+  fi
   if [ "$bad" -gt 0 ]; then sed -n '/FAILED/,$p' "$root/docs.log" | head -60; fi
   passed=$((passed + ok))
   failed=$((failed + bad))
