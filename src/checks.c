@@ -109,7 +109,7 @@ void *pool_take_checked(unsigned k, void *caller)
         if (block == NULL)
             return NULL;
         if (block == POOL_TAKE_CORRUPT) {
-            pool_report_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, pool_free_head(k), caller);
+            poolalloc_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, pool_free_head(k), caller);
             rebuild_free_list(k);
             continue;
         }
@@ -118,12 +118,12 @@ void *pool_take_checked(unsigned k, void *caller)
             /* Allocated already: the list led to a live block.  Its owner
              * keeps it; the list is rebuilt without it. */
             count_give(k); /* undo the take that handed out an allocated block */
-            pool_report_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, block, caller);
+            poolalloc_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, block, caller);
             rebuild_free_list(k);
             continue;
         }
         if (recycled && !poison_intact(k, block))
-            pool_report_fault(POOLALLOC_FAULT_USE_AFTER_FREE, block, caller);
+            poolalloc_fault(POOLALLOC_FAULT_USE_AFTER_FREE, block, caller);
         return block;
     }
     return NULL;
@@ -133,7 +133,7 @@ bool pool_give_checked(unsigned k, void *ptr, void *caller)
 {
     uint32_t index = pool_index_of_block(k, ptr);
     if ((bits_fetch_and(&pool_live_bits[k][index / 32u], ~bit_of(index)) & bit_of(index)) == 0) {
-        pool_report_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
+        poolalloc_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
         return false;
     }
     poison_block(k, ptr);

@@ -66,9 +66,6 @@ POOL_INLINE size_t pool_in_use(unsigned k)
 #endif
 }
 
-/* Report misuse through the (weak, user-replaceable) hook (src/fault.c). */
-#define pool_report_fault poolalloc_fault
-
 /*
  * The failure path of every allocation, pool_fail(size, first, caller)
  * (src/oom.c): with stats, counts the failure against pool `first`
@@ -119,7 +116,7 @@ POOL_INLINE void pool_release(unsigned k, void *ptr, void *caller)
     (void)pool_give_checked(k, ptr, caller);
 #else
     if (!pool_give(k, ptr))
-        pool_report_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
+        poolalloc_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
 #endif
 }
 
@@ -167,17 +164,17 @@ POOL_INLINE unsigned pool_of_valid_ptr(void *ptr, void *caller, bool must_be_liv
 {
     unsigned k = pool_of_ptr(ptr);
     if (k >= POOL_COUNT) {
-        pool_report_fault(POOLALLOC_FAULT_FOREIGN_POINTER, ptr, caller);
+        poolalloc_fault(POOLALLOC_FAULT_FOREIGN_POINTER, ptr, caller);
         return POOL_COUNT;
     }
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FAST
     uint32_t index = pool_index_of_block(k, ptr);
     if (index == UINT32_MAX) {
-        pool_report_fault(POOLALLOC_FAULT_MISALIGNED_POINTER, ptr, caller);
+        poolalloc_fault(POOLALLOC_FAULT_MISALIGNED_POINTER, ptr, caller);
         return POOL_COUNT;
     }
     if (index >= pool_used(k)) {
-        pool_report_fault(POOLALLOC_FAULT_UNALLOCATED_POINTER, ptr, caller);
+        poolalloc_fault(POOLALLOC_FAULT_UNALLOCATED_POINTER, ptr, caller);
         return POOL_COUNT;
     }
 #endif
@@ -187,7 +184,7 @@ POOL_INLINE unsigned pool_of_valid_ptr(void *ptr, void *caller, bool must_be_liv
     bool live = !must_be_live || ptr != pool_free_head(k);
 #endif
     if (!live) {
-        pool_report_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
+        poolalloc_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
         return POOL_COUNT;
     }
     return k;

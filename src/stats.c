@@ -8,8 +8,9 @@
  * baselines), and every operation bumps at least one of allocs, frees,
  * fails or oom_count.  So:
  *  - sync=irq: copy with interrupts masked (one pass);
- *  - sync=llsc / c11: copy (each pool's counters before its high-water count, the peak
- *    last, so an operation that lands in between is caught by its counter),
+ *  - sync=llsc / c11: copy (each pool's counters before its high-water
+ *    count, the peak last, so an operation that lands in between is caught
+ *    by its counter),
  *    then sum the counters again; an unchanged sum means no operation ran
  *    during the copy.  Up to SNAPSHOT_TRIES passes;
  *  - sync=none: one pass.
