@@ -33,7 +33,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import itrace  # noqa: E402
 
-WORKLOADS = ['steady', 'frag', 'realloc', 'exhaust']
+WORKLOADS = ['steady', 'frag', 'realloc', 'exhaust', 'json']
 FLAVOURS = ['poolalloc', 'bound', 'libc']
 DEFAULT_CROSS = ['cross/thumbv7m-picolibc.txt', 'cross/thumbv7m-newlib-nano.txt',
                  'cross/thumbv7m-newlib.txt', 'cross/thumbv6m-picolibc.txt']
@@ -141,6 +141,7 @@ def configure_and_build(cross, build_root):
            stdout=subprocess.DEVNULL)
     targets = ['bench/bench_%s_%s' % (w, f) for w in WORKLOADS for f in FLAVOURS]
     targets += ['bench/flash_%s_%s' % (p, f) for p in ('none', 'mf', 'family') for f in FLAVOURS]
+    targets += ['bench/tuned/bench_json_tuned']
     log('build %s' % build)
     sh(['meson', 'compile', '-C', build] + targets, stdout=subprocess.DEVNULL)
     return stem, build
@@ -282,6 +283,46 @@ def memory_table(target, configs):
 COLOURS = ['#1b6ac9', '#d9480f', '#2b8a3e', '#862e9c', '#e67700']
 
 
+def json_table(target, configs):
+    """The json workload: poolalloc on the default layout and on the layout
+    poolalloc-tune made of the workload's trace (bench/meson.build,
+    bench_json_pools), against each C library's allocator: per call, and the
+    whole program's allocator instructions and heap."""
+    ref = configs[0]
+    cols = [('poolalloc, default layout', ref['runs']['poolalloc']['json']),
+            ('poolalloc, tuned layout', ref['tuned'])]
+    cols += [(cfg['libc'], cfg['runs']['libc']['json']) for cfg in configs]
+    tuned_total = sum(c for _, c in ref['tuned']['calls'])
+    out = ['### The json workload: %s\n' % target,
+           '(a document tree built, printed into a buffer grown by malloc + copy + free, duplicated, '
+           'freed; three documents alive at a time.  The tuned layout is what `poolalloc-tune generate '
+           '--headroom 0` makes of the workload\'s own trace.  Median / worst instructions per call; '
+           'in brackets, divided by the tuned poolalloc\'s.)\n',
+           '| call | ' + ' | '.join(name for name, _ in cols) + ' |',
+           '|---|' + '---:|' * len(cols)]
+    for cat in itrace.CATEGORIES:
+        stats = [itrace.summarize([c for k, c in run['calls'] if k == cat]) if any(k == cat for k, _ in run['calls'])
+                 else None for _, run in cols]
+        if not any(stats):
+            continue
+        base = stats[1]
+        cells = []
+        for i, st in enumerate(stats):
+            if st is None:
+                cells.append('-')
+            elif i >= 2 and base:
+                cells.append('%d / %d (%s / %s)' % (st['median'], st['max'], fmt_ratio(st['median'] / base['median']),
+                                                    fmt_ratio(st['max'] / base['max'])))
+            else:
+                cells.append('%d / %d' % (st['median'], st['max']))
+        out.append('| %s | %s |' % (cat, ' | '.join(cells)))
+    totals = [sum(c for _, c in run['calls']) for _, run in cols]
+    out.append('| whole program: instructions in the allocator | %s |' % ' | '.join(
+        '%d%s' % (t, ' (%s)' % fmt_ratio(t / tuned_total) if i >= 2 else '') for i, t in enumerate(totals)))
+    out.append('| heap needed (bytes) | %s |' % ' | '.join(str(run['report']['heap_peak']) for _, run in cols))
+    return '\n'.join(out) + '\n'
+
+
 def svg_chart(target, series, path):
     """Cumulative distribution of instructions per call, log x axis, one panel
     per call kind; series: [(name, {panel: [counts]})]."""
@@ -374,11 +415,16 @@ def main():
                 for w in WORKLOADS:
                     elf = os.path.join(cfg['build'], 'bench', 'bench_%s_%s' % (w, flavour))
                     jobs[(i, flavour, w)] = pool.submit(itrace.run_traced, elf, nm)
+            tuned = os.path.join(cfg['build'], 'bench', 'tuned', 'bench_json_tuned')
+            jobs[(i, 'tuned', 'json')] = pool.submit(itrace.run_traced, tuned, nm)
         log('tracing %d images on %d cores' % (len(jobs), a.jobs))
         failed = []
         for (i, flavour, w), fut in jobs.items():
             try:
-                configs[i].setdefault('runs', {}).setdefault(flavour, {})[w] = fut.result()
+                if flavour == 'tuned':
+                    configs[i]['tuned'] = fut.result()
+                else:
+                    configs[i].setdefault('runs', {}).setdefault(flavour, {})[w] = fut.result()
             except itrace.TraceError as e:
                 failed.append(str(e))
     if failed:
@@ -399,6 +445,7 @@ def main():
         md.append(summary_table(target, group))
         md.append(workload_table(target, group))
         md.append(memory_table(target, group))
+        md.append(json_table(target, group))
         for cfg in group:
             md.append(instruction_table(target, cfg['libc'], cfg['runs']))
         chart = 'chart-%s.svg' % target
