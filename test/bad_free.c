@@ -1,7 +1,8 @@
 /* Misuse with the default fault action: freeing a block twice in a row
- * (TEST_DOUBLE_FREE=1, caught at every checks level), or a pointer into the
- * middle of a block (0, checks=fast and full), must stop the program,
- * reporting the kind and the pointer (checked by expect_fault.py). */
+ * (TEST_DOUBLE_FREE=1) or reallocating a block just freed (2), both caught
+ * at every checks level, or freeing a pointer into the middle of a block
+ * (0, checks=fast and full), must stop the program, reporting the kind and
+ * the pointer (checked by expect_fault.py). */
 #include "poolalloc.h"
 #include "say_pointer.h"
 
@@ -15,6 +16,10 @@ int main(void)
     char *bad = p + 1;
 #endif
     say_bad_pointer((void *)bad);
+#if TEST_DOUBLE_FREE == 2
+    (void)!poolalloc_realloc(bad, 2);
+#else
     poolalloc_free(bad);
+#endif
     return 0; /* not reached */
 }
