@@ -6,7 +6,7 @@
 For the default options and then for each opt-in option alone, configures a
 build with the given cross file (reused when present), builds the bench
 workload images and the malloc+free code-size probe of the `poolalloc`
-flavour, runs the workloads under single-step QEMU (bench/itrace.py) and
+flavour, runs the workloads sized to that layout under single-step QEMU (bench/itrace.py) and
 prints one Markdown table: median / worst instructions of malloc and free
 over all workloads, the allocator's own flash and RAM in the malloc+free
 probe (from its link map), and the difference to the default build.  The
@@ -22,6 +22,10 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import itrace  # noqa: E402
 import run  # noqa: E402
+
+# The workloads sized to the default layout: the json workload overflows
+# its 16-byte pool there and relies on fallback, so fallback=false fails it.
+WORKLOADS = [w for w in run.WORKLOADS if w != 'json']
 
 CONFIGS = [
     ('default', []),
@@ -42,7 +46,7 @@ def build(cross, root, name, args):
         run.log('setup %s' % path)
         subprocess.run(['meson', 'setup', path, '--cross-file', os.path.join(ROOT, cross)] + args,
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    targets = ['bench/bench_%s_poolalloc' % w for w in run.WORKLOADS]
+    targets = ['bench/bench_%s_poolalloc' % w for w in WORKLOADS]
     targets += ['bench/flash_none_poolalloc', 'bench/flash_mf_poolalloc']
     subprocess.run(['meson', 'compile', '-C', path] + targets, check=True, stdout=subprocess.DEVNULL)
     return path
@@ -50,7 +54,7 @@ def build(cross, root, name, args):
 
 def measure(path, nm, readelf):
     calls = []
-    for w in run.WORKLOADS:
+    for w in WORKLOADS:
         calls += itrace.run_traced(os.path.join(path, 'bench', 'bench_%s_poolalloc' % w), nm, None)['calls']
     stats = itrace.by_category(calls)
     elf = os.path.join(path, 'bench', 'flash_mf_poolalloc')
