@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the shell commands the documentation gives, as a newcomer would.
 
-    test/doc_commands.py [--work DIR] [--only FILE]... [FILE...]
+    test/doc_commands.py [--work DIR] [FILE...]
 
 FILEs default to README.md and every doc/*.md.  For each file that has
 ```sh code blocks, a scratch copy of the repository (the files git tracks)

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Install what poolalloc needs on Debian (bookworm): the Arm cross toolchain
 # with picolibc, newlib and their libstdc++, QEMU, Meson, a host compiler and
-# the static analysers.
+# the static analysers, and gdb-multiarch (the RTT trace sink test).
 # Installs only the packages that are missing.  Run as root (or with sudo).
 set -euo pipefail
 packages=(
   gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi
   libstdc++-arm-none-eabi-picolibc libstdc++-arm-none-eabi-newlib
   qemu-system-arm meson ninja-build pkg-config python3 gcc libc6-dev
-  clang-tidy cppcheck clang libclang-rt-14-dev
+  clang-tidy cppcheck clang libclang-rt-14-dev gdb-multiarch
 )
 missing=()
 for p in "${packages[@]}"; do
