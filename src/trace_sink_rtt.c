@@ -49,6 +49,7 @@ _Static_assert(POOLALLOC_TRACE_RTT_BYTES >= 64, "the ring holds at least a heade
 
 /* SEGGER RTT's layout (32-bit fields on Cortex-M): do not reorder. */
 struct rtt_channel {
+    // cppcheck-suppress unusedStructMember ; read by the host, not by the target
     const char *name;
     uint8_t *buffer;
     uint32_t size;
