@@ -235,4 +235,20 @@ int tune_optimise(const struct tune_model *m, unsigned pointer_size, uint64_t al
  * headroom fitted (always true when filling). */
 bool tune_headroom(struct tune_optimum *o, uint64_t budget, long headroom_pct);
 
+/* The fallback-aware search (fallback.c): a layout that may rely on
+ * spilling into larger pools, verified by replaying trace `t`, and the
+ * lower bound no layout with fallback goes below. */
+struct tune_fallback {
+    struct tune_optimum optimum;       /* verified: the replay of the trace fails nothing */
+    uint64_t lower_bound;              /* bytes, records included */
+    unsigned repairs;                  /* replay-and-grow rounds after the bound's layout */
+};
+
+/* `seed` (may be NULL): a layout that serves the trace, e.g. tune_optimise's;
+ * the result is never dearer than it.  0 on success; 1 when the model has over-aligned requests (err says so:
+ * use tune_optimise); -1 with err on failure. */
+int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, unsigned pointer_size,
+                           uint64_t alignment, size_t max_pools, const struct tune_layout *seed,
+                           struct tune_fallback *out, char *err, size_t err_len);
+
 #endif /* POOLALLOC_TUNE_H */

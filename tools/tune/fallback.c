@@ -1,0 +1,399 @@
+/*
+ * The fallback-aware optimiser: the cheapest layout found among those that
+ * rely on the allocator's fallback (a full pool spills into the larger
+ * ones), verified by replaying the trace, with a lower bound no such layout
+ * can beat.
+ *
+ * Algorithm:
+ *
+ *  1. Candidates are the requested sizes rounded up to valid blocks (an
+ *     optimal block is the rounded-up largest size it serves).  P[c] is the
+ *     peak over time of the live requests that no pool below candidate c
+ *     can hold (size > cand[c - 1]; P[0] counts every request).  One sweep
+ *     of the demand with a segment tree over c (range add, historic
+ *     maximum per leaf): O(E log n) for E demand changes, n candidates.
+ *
+ *  2. Lower bound.  In any layout that serves the trace, the pools from the
+ *     j-th up hold at least P[first candidate above block j-1] blocks at
+ *     once (Hall's condition: those requests fit nowhere else), so with
+ *     S_j = capacity of pools j.. and b_0 = 0,
+ *         cost = sum_j b_j c_j = sum_j (b_j - b_{j-1}) S_j
+ *              >= sum_j (b_j - b_{j-1}) P[above b_{j-1}]  (+ records).
+ *     The right side depends only on consecutive blocks, so its minimum
+ *     over all block sets is a shortest path over candidates, computed with
+ *     a monotone convex-hull trick in O(n) per pool count: O(n * pools).
+ *     That minimum is a lower bound for every layout with fallback.
+ *
+ *  3. The bound's blocks with capacities c_j = S_j - S_{j+1} meet Hall's
+ *     condition at every instant, but blocks do not migrate: a request that
+ *     spilled upwards keeps its larger block after a smaller one frees.  So
+ *     the layout is replayed (tune_replay, the allocator's exact rules) and
+ *     every failure adds a block to the pool that request tried first, until
+ *     the replay is clean; then each repaired pool is trimmed back by binary
+ *     search to the least capacity that still replays clean.
+ *
+ * The distance from the result to the bound is printed: the result is
+ * optimal when they meet.  Over-aligned requests are not handled here (the
+ * exact optimiser of optimise.c serves them).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune.h"
+
+#define MAX_REPAIR_ROUNDS 64u
+
+/* Smallest valid block >= size (doc/design.md "Layout rules"). */
+static uint64_t round_block(uint64_t size, uint64_t ptr, uint64_t align)
+{
+    uint64_t block = size < ptr ? ptr : size;
+    while (!tune_valid_block(block, ptr, align))
+        block = block < align ? block + 1 : (block + align - 1) / align * align;
+    return block;
+}
+
+/* ---- Historic-maximum segment tree: range add, per-leaf peak --------------- */
+
+struct peak_tree {
+    size_t leaves;
+    int64_t *add;  /* pending add of each node */
+    int64_t *high; /* highest prefix sum of the pending adds (>= 0) */
+};
+
+static void tag(struct peak_tree *t, size_t node, int64_t add, int64_t high)
+{
+    if (t->add[node] + high > t->high[node])
+        t->high[node] = t->add[node] + high;
+    t->add[node] += add;
+}
+
+static void push(struct peak_tree *t, size_t node)
+{
+    for (size_t child = 2 * node; child <= 2 * node + 1; child++)
+        tag(t, child, t->add[node], t->high[node]);
+    t->add[node] = 0;
+    t->high[node] = 0;
+}
+
+/* Add `delta` to leaves [0, end) of the subtree `node` covering [lo, hi). */
+static void add_prefix(struct peak_tree *t, size_t node, size_t lo, size_t hi, size_t end, int64_t delta)
+{
+    if (end <= lo)
+        return;
+    if (hi <= end) {
+        tag(t, node, delta, delta > 0 ? delta : 0);
+        return;
+    }
+    push(t, node);
+    size_t mid = lo + (hi - lo) / 2;
+    add_prefix(t, 2 * node, lo, mid, end, delta);
+    add_prefix(t, 2 * node + 1, mid, hi, end, delta);
+}
+
+/* Push every pending tag down; leaf c's peak lands in out[c]. */
+static void collect(struct peak_tree *t, size_t node, size_t lo, size_t hi, uint64_t *out)
+{
+    if (hi - lo == 1) {
+        out[lo] = (uint64_t)t->high[node];
+        return;
+    }
+    push(t, node);
+    size_t mid = lo + (hi - lo) / 2;
+    collect(t, 2 * node, lo, mid, out);
+    collect(t, 2 * node + 1, mid, hi, out);
+}
+
+/* peak[c] for c in [0, n): the most live requests at once whose first
+ * candidate is c or above; first[key] is a plain size's first candidate. */
+static int threshold_peaks(const struct tune_model *m, const size_t *first, size_t n, uint64_t *peak)
+{
+    struct peak_tree t = { .leaves = n };
+    t.add = calloc(4 * n, sizeof *t.add);
+    t.high = calloc(4 * n, sizeof *t.high);
+    if (t.add == NULL || t.high == NULL) {
+        free(t.add);
+        free(t.high);
+        return -1;
+    }
+    for (size_t i = 0; i < m->demand_count; i++)
+        add_prefix(&t, 1, 0, n, first[m->demand[i].key] + 1, m->demand[i].delta);
+    collect(&t, 1, 0, n, peak);
+    free(t.add);
+    free(t.high);
+    return 0;
+}
+
+/* ---- Step 2: the bound's blocks, by a convex-hull shortest path ------------- */
+
+/* A pool after candidate i (i = -1: none yet) contributes the line
+ * y = P[i+1] * x + (best[i] - P[i+1] * cand[i]), evaluated at x = cand[k]
+ * of the next pool.  Slopes fall as i grows (P is non-increasing), queries
+ * rise: a monotone hull, each line pushed and popped once per layer. */
+__extension__ typedef __int128 wide; /* products of two 64-bit values */
+
+struct line {
+    int64_t slope, offset;
+    size_t from; /* i + 1 */
+};
+
+static wide at(const struct line *l, int64_t x)
+{
+    return (wide)l->slope * x + l->offset;
+}
+
+/* True if b is never below both a and c (a.slope > b.slope > c.slope). */
+static bool useless(const struct line *a, const struct line *b, const struct line *c)
+{
+    return (wide)(c->offset - a->offset) * (a->slope - b->slope) <=
+           (wide)(b->offset - a->offset) * (a->slope - c->slope);
+}
+
+/* One layer: next[k] = min over i < k of prev[i] + P[i+1] (cand[k] - cand[i])
+ * + record; prev[-1] (no pool yet) is prev_none.  INT64_MAX = unreachable. */
+static void layer(const uint64_t *cand, const uint64_t *peak, size_t n, int64_t prev_none, const int64_t *prev,
+                  int64_t *next, size_t *from, struct line *hull, uint64_t record)
+{
+    size_t head = 0, tail = 0;
+    for (size_t k = 0; k < n; k++) {
+        /* Add the line of "the previous pool ends at candidate k - 1" (for
+         * the first layer only k = 0: no previous pool). */
+        int64_t base = k == 0 ? prev_none : prev == NULL ? INT64_MAX : prev[k - 1];
+        if (base != INT64_MAX) {
+            int64_t slope = (int64_t)peak[k];
+            struct line l = { slope, base - slope * (k == 0 ? 0 : (int64_t)cand[k - 1]), k };
+            bool dominated = tail > head && hull[tail - 1].slope == slope && hull[tail - 1].offset <= l.offset;
+            if (!dominated) {
+                while (tail > head && hull[tail - 1].slope == slope)
+                    tail--;
+                while (tail - head >= 2 && useless(&hull[tail - 2], &hull[tail - 1], &l))
+                    tail--;
+                hull[tail++] = l;
+            }
+        }
+        if (tail == head) {
+            next[k] = INT64_MAX;
+            continue;
+        }
+        int64_t x = (int64_t)cand[k];
+        while (tail - head >= 2 && at(&hull[head + 1], x) <= at(&hull[head], x))
+            head++;
+        next[k] = (int64_t)at(&hull[head], x) + (int64_t)record;
+        from[k] = hull[head].from;
+    }
+}
+
+/* ---- Step 3: verify by replay, repair, trim ---------------------------------- */
+
+static int replay_failures(const struct trace *t, const struct tune_layout *lay, struct tune_replay *r)
+{
+    memset(r, 0, sizeof *r);
+    return tune_replay(t, lay, true, false, 0, r);
+}
+
+/* Smallest capacity of pool k (between lo and hi, hi known to work) with a
+ * clean replay, the others fixed. */
+static int trim(const struct trace *t, struct tune_layout *lay, size_t k, uint64_t lo)
+{
+    uint64_t hi = lay->capacity[k];
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        struct tune_replay r;
+        lay->capacity[k] = mid;
+        if (replay_failures(t, lay, &r) != 0)
+            return -1;
+        if (r.failures == r.invalid + r.failures_no_pool)
+            hi = mid;
+        else
+            lo = mid + 1;
+        tune_replay_free(&r);
+    }
+    lay->capacity[k] = hi;
+    return 0;
+}
+
+/* Rounds of replay-and-grow until the replay is clean.  Requests no layout
+ * of these blocks can serve (invalid, too large) are not the layout's. */
+static int repair(const struct trace *t, struct tune_layout *lay, unsigned *rounds, char *err, size_t err_len)
+{
+    for (*rounds = 0;; ++*rounds) {
+        struct tune_replay r;
+        if (replay_failures(t, lay, &r) != 0)
+            goto oom;
+        uint64_t real = r.failures - r.invalid - r.failures_no_pool;
+        if (real == 0) {
+            tune_replay_free(&r);
+            return 0;
+        }
+        if (*rounds == MAX_REPAIR_ROUNDS) {
+            tune_replay_free(&r);
+            (void)snprintf(err, err_len, "the fallback layout still fails %llu requests after %u repairs",
+                           (unsigned long long)real, MAX_REPAIR_ROUNDS);
+            return -1;
+        }
+        for (size_t k = 0; k < lay->count; k++)
+            lay->capacity[k] += r.pool[k].failures;
+        tune_replay_free(&r);
+    }
+oom:
+    (void)snprintf(err, err_len, "out of memory");
+    return -1;
+}
+
+/* A clean layout made cheaper: each pool, the largest blocks first, down
+ * to the least capacity that still replays clean with the others fixed;
+ * rounds until nothing moves.  A pool trimmed to nothing is dropped. */
+static int trim_all(const struct trace *t, struct tune_layout *lay)
+{
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (size_t k = lay->count; k-- > 0;) {
+            uint64_t before = lay->capacity[k];
+            if (trim(t, lay, k, 0) != 0)
+                return -1;
+            moved |= lay->capacity[k] != before;
+        }
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < lay->count; k++)
+        if (lay->capacity[k] > 0) {
+            lay->block[kept] = lay->block[k];
+            lay->capacity[kept++] = lay->capacity[k];
+        }
+    lay->count = kept;
+    return 0;
+}
+
+static uint64_t layout_bytes(const struct tune_layout *lay)
+{
+    uint64_t bytes = TUNE_POOL_RECORD_BYTES * lay->count;
+    for (size_t k = 0; k < lay->count; k++)
+        bytes += lay->block[k] * lay->capacity[k];
+    return bytes;
+}
+
+/* The bound's layout with `count` pools (from[] of its layers), capacities
+ * S_j - S_{j+1}. */
+static void bound_layout(const uint64_t *cand, const uint64_t *peak, size_t n, const size_t *from, size_t count,
+                         struct tune_layout *lay)
+{
+    size_t k = n - 1;
+    for (size_t p = count; p-- > 0;) {
+        lay->block[p] = cand[k];
+        size_t start = from[p * n + k]; /* the previous pool ended at start - 1 */
+        lay->capacity[p] = peak[start] - (k + 1 < n ? peak[k + 1] : 0);
+        k = start - 1;
+    }
+    lay->count = count;
+}
+
+/* ---- The search ---------------------------------------------------------------- */
+
+int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, unsigned pointer_size,
+                           uint64_t alignment, size_t max_pools, const struct tune_layout *seed,
+                           struct tune_fallback *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    struct tune_layout *lay = &out->optimum.layout;
+    lay->malloc_align = alignment;
+    for (size_t i = 0; i < m->demand_count; i++)
+        if (m->demand[i].key >= m->size_count) {
+            (void)snprintf(err, err_len, "over-aligned requests: only the exact search serves them");
+            return 1;
+        }
+    if (max_pools == 0 || max_pools > TRACE_MAX_POOLS)
+        max_pools = TRACE_MAX_POOLS;
+    int rc = -1;
+    size_t n = 0;
+    uint64_t *cand = malloc((m->size_count + 1) * sizeof *cand);
+    size_t *first = malloc((m->size_count + 1) * sizeof *first);
+    uint64_t *peak = calloc(m->size_count + 1, sizeof *peak);
+    int64_t *cost = NULL;
+    size_t *from = NULL;
+    struct line *hull = NULL;
+    if (cand == NULL || first == NULL || peak == NULL)
+        goto oom;
+    for (size_t i = 0; i < m->size_count; i++) {
+        uint64_t block = round_block(m->sizes[i], pointer_size, alignment);
+        if (block > UINT32_MAX) {
+            (void)snprintf(err, err_len, "a request of %llu bytes needs a block above 4 GiB",
+                           (unsigned long long)m->sizes[i]);
+            goto done;
+        }
+        if (n == 0 || cand[n - 1] != block)
+            cand[n++] = block;
+        first[i] = n - 1;
+    }
+    if (n == 0 || m->demand_count == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (threshold_peaks(m, first, n, peak) != 0)
+        goto oom;
+    if (peak[0] > (uint64_t)INT64_MAX / 4 / cand[n - 1]) {
+        (void)snprintf(err, err_len, "%llu live blocks of up to %llu bytes: beyond the search's arithmetic",
+                       (unsigned long long)peak[0], (unsigned long long)cand[n - 1]);
+        goto done;
+    }
+
+    /* Layers p = 1 .. max_pools: cost[p][k] = the bound with p pools, the
+     * last at candidate k; keep the best p at candidate n - 1. */
+    size_t layers = max_pools < n ? max_pools : n;
+    cost = malloc(layers * n * sizeof *cost);
+    from = malloc(layers * n * sizeof *from);
+    hull = malloc(n * sizeof *hull);
+    if (cost == NULL || from == NULL || hull == NULL)
+        goto oom;
+    size_t best_p = 0;
+    for (size_t p = 0; p < layers; p++) {
+        layer(cand, peak, n, p == 0 ? 0 : INT64_MAX, p == 0 ? NULL : &cost[(p - 1) * n], &cost[p * n],
+              &from[p * n], hull, TUNE_POOL_RECORD_BYTES);
+        if (cost[p * n + n - 1] < cost[best_p * n + n - 1])
+            best_p = p;
+    }
+    out->lower_bound = (uint64_t)cost[best_p * n + n - 1];
+
+    /* Every pool count's bound layout, repaired and trimmed, is a
+     * candidate: the best bound is not always the best after repair. */
+    bool found = false;
+    for (size_t p = 0; p < layers; p++) {
+        if (cost[p * n + n - 1] == INT64_MAX)
+            continue;
+        struct tune_layout seeded = { .malloc_align = alignment };
+        bound_layout(cand, peak, n, from, p + 1, &seeded);
+        unsigned rounds;
+        if (repair(t, &seeded, &rounds, err, err_len) != 0 || trim_all(t, &seeded) != 0)
+            goto done;
+        if (!found || layout_bytes(&seeded) < layout_bytes(lay)) {
+            *lay = seeded;
+            out->repairs = rounds;
+            found = true;
+        }
+    }
+    /* The no-fallback optimum is clean too: trimmed with fallback in mind it
+     * sometimes ends cheaper (its pools' blocks are not the bound's). */
+    if (seed != NULL && seed->count > 0) {
+        struct tune_layout other = *seed;
+        if (trim_all(t, &other) != 0)
+            goto oom;
+        if (layout_bytes(&other) < layout_bytes(lay))
+            *lay = other;
+    }
+    for (size_t p = 0; p < lay->count; p++) {
+        out->optimum.peak[p] = lay->capacity[p];
+        out->optimum.block_bytes += lay->block[p] * lay->capacity[p];
+    }
+    out->optimum.total_bytes = layout_bytes(lay);
+    rc = 0;
+    goto done;
+oom:
+    (void)snprintf(err, err_len, "out of memory");
+done:
+    free(cand);
+    free(first);
+    free(peak);
+    free(cost);
+    free(from);
+    free(hull);
+    return rc;
+}
