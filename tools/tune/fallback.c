@@ -43,6 +43,7 @@
 #include "tune.h"
 
 #define MAX_REPAIR_ROUNDS 64u
+#define SEED_SPREAD 1u /* pool counts tried on either side of the bound's best */
 
 /* Smallest valid block >= size (doc/design.md "Layout rules"). */
 static uint64_t round_block(uint64_t size, uint64_t ptr, uint64_t align)
@@ -353,10 +354,11 @@ int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, un
     }
     out->lower_bound = (uint64_t)cost[best_p * n + n - 1];
 
-    /* Every pool count's bound layout, repaired and trimmed, is a
-     * candidate: the best bound is not always the best after repair. */
+    /* The bound's layouts with about as many pools as its best, repaired
+     * and trimmed, are candidates: the best bound is not always the best
+     * after repair. */
     bool found = false;
-    for (size_t p = 0; p < layers; p++) {
+    for (size_t p = best_p > SEED_SPREAD ? best_p - SEED_SPREAD : 0; p < layers && p <= best_p + SEED_SPREAD; p++) {
         if (cost[p * n + n - 1] == INT64_MAX)
             continue;
         struct tune_layout seeded = { .malloc_align = alignment };
