@@ -1,7 +1,8 @@
 /*
- * Vector table and timers for test/preempt.c under picolibc (whose own
- * table stops at SysTick).  BOARD_MICROBIT selects the nRF51 timer,
- * otherwise the CMSDK timer of the mps2 boards.
+ * Vector table and timers for test/preempt.c and test/preempt_sweep.c under
+ * picolibc (whose own table stops at SysTick).  BOARD_MICROBIT selects the
+ * nRF51 timer, otherwise the CMSDK timer of the mps2 boards.  SysTick and
+ * PendSV, which every Cortex-M has, are all the sweep uses.
  */
 #include <stdint.h>
 
@@ -14,6 +15,7 @@
 #define SYST_CVR REG(0xE000E018u)
 #define ICSR REG(0xE000ED04u)
 #define SHPR3 REG(0xE000ED20u)
+#define ICSR_PENDSVSET (1u << 28)
 #define NVIC_ISER0 REG(0xE000E100u)
 #define NVIC_ICPR0 REG(0xE000E280u)
 #define NVIC_IPR2 REG(0xE000E408u)
@@ -97,6 +99,30 @@ void board_systick_stop(void)
     ICSR = 1u << 25; /* PENDSTCLR */
 }
 
+void board_systick_free_run(void)
+{
+    SYST_CSR = 0;
+    SYST_RVR = 0xFFFFFFu;
+    SYST_CVR = 0;
+    SYST_CSR = 5; /* enable, processor clock, no interrupt */
+}
+
+uint32_t board_systick_now(void)
+{
+    return SYST_CVR;
+}
+
+void board_pendsv_set(void)
+{
+    ICSR = ICSR_PENDSVSET;
+}
+
+void board_sweep_init(void)
+{
+    /* SysTick high (0x40), PendSV low (0xC0): SysTick preempts PendSV. */
+    SHPR3 = (SHPR3 & 0x0000FFFFu) | 0x40C00000u;
+}
+
 void board_init(void)
 {
     /* Two priority bits on ARMv6-M: only the top bits of each byte count. */
@@ -122,6 +148,17 @@ static void halt(void)
     }
 }
 
+/* A test that does not use an interrupt leaves its handler undefined. */
+__attribute__((weak)) void preempt_timer(void)
+{
+    halt();
+}
+
+__attribute__((weak)) void preempt_pendsv(void)
+{
+    halt();
+}
+
 extern char __stack[];
 extern void _start(void);
 extern void arm_hardfault_isr(void);
@@ -136,7 +173,8 @@ struct vector_table {
 __attribute__((section(".data.init.enter"), used)) const struct vector_table __interrupt_vector = {
     __stack,
     {
-        _start, halt, arm_hardfault_isr, halt, halt, halt, 0, 0, 0, 0, halt, halt, 0, halt,
+        _start, halt, arm_hardfault_isr, halt, halt, halt, 0, 0, 0, 0, halt, halt, 0,
+        preempt_pendsv,                      /* 14: PendSV */
         systick_entry,                       /* 15: SysTick */
         halt, halt, halt, halt, halt, halt, halt, halt, /* IRQ 0..7 */
         timer_entry,                         /* IRQ 8: the board timer */

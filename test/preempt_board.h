@@ -12,6 +12,10 @@
 void board_init(void);                  /* priorities: timer above SysTick */
 void board_systick_arm(uint32_t ticks); /* (re)start SysTick: fire `ticks` ahead */
 void board_systick_stop(void);          /* stop it and drop a pending tick */
+void board_systick_free_run(void);     /* count down from 2^24 - 1, no interrupt */
+uint32_t board_systick_now(void);       /* the current count (counts down) */
+void board_pendsv_set(void);            /* pend PendSV */
+void board_sweep_init(void);            /* priorities: SysTick above PendSV */
 void board_timer_start(uint32_t ticks);
 void board_timer_ack(uint32_t next_ticks); /* from its handler: clear, fire again later */
 void board_timer_stop(void);
@@ -28,8 +32,10 @@ static inline void board_irq_restore(uint32_t primask)
     __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
 }
 
-/* Provided by the test: what the two handlers do. */
+/* Provided by the test: what the handlers do (preempt_timer and
+ * preempt_pendsv default to a halt). */
 void preempt_systick(const uint32_t *frame);
 void preempt_timer(void);
+void preempt_pendsv(void);
 
 #endif
