@@ -317,16 +317,16 @@ static void model_event(struct builder *b, struct ptrmap *map, const struct trac
     struct tune_model *m = b->m;
     uint64_t n = 0, a = 0;
     enum request_kind kind = tune_request(e, malloc_align, t->pointer_size, &n, &a);
-    if ((e->flags & TRACE_EVENT_IN_IRQ) != 0)
+    if ((e->flags & POOLALLOC_TRACE_RECORD_IN_IRQ) != 0)
         m->irq_events++;
-    if (e->op == TRACE_OP_DROPPED || e->op == TRACE_OP_END)
+    if (e->op == POOLALLOC_TRACE_OP_DROPPED || e->op == POOLALLOC_TRACE_OP_END)
         return;
-    if (e->op == TRACE_OP_FREE) {
+    if (e->op == POOLALLOC_TRACE_OP_FREE) {
         free_pointer(b, map, e->old);
         return;
     }
-    bool is_realloc = e->op == TRACE_OP_REALLOC || e->op == TRACE_OP_REALLOCF ||
-                      e->op == TRACE_OP_REALLOCARRAY;
+    bool is_realloc = e->op == POOLALLOC_TRACE_OP_REALLOC || e->op == POOLALLOC_TRACE_OP_REALLOCF ||
+                      e->op == POOLALLOC_TRACE_OP_REALLOCARRAY;
     if (kind == REQ_NONE) {                      /* realloc(p, 0) */
         free_pointer(b, map, e->old);
         return;
@@ -338,7 +338,7 @@ static void model_event(struct builder *b, struct ptrmap *map, const struct trac
             m->excluded_large++;
         if (e->result == 0)
             m->failed_in_trace++;
-        if (is_realloc && e->op == TRACE_OP_REALLOCF && e->result == 0)
+        if (is_realloc && e->op == POOLALLOC_TRACE_OP_REALLOCF && e->result == 0)
             free_pointer(b, map, e->old);
         return;
     }
@@ -351,7 +351,7 @@ static void model_event(struct builder *b, struct ptrmap *map, const struct trac
     if (e->result == 0) {
         m->failed_in_trace++;
         momentary(b, si, a, id);
-        if (e->op == TRACE_OP_REALLOCF && id != UINT32_MAX)
+        if (e->op == POOLALLOC_TRACE_OP_REALLOCF && id != UINT32_MAX)
             end_object(b, map, id);
         return;
     }

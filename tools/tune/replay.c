@@ -18,7 +18,7 @@
 struct sim {
     const struct tune_layout *lay;
     bool fallback;
-    uint64_t in_use[TRACE_MAX_POOLS];
+    uint64_t in_use[POOLALLOC_TRACE_MAX_POOLS];
     struct tune_replay *r;
     uint32_t *obj_pool;        /* pool of each object, NO_POOL if the replay failed it */
     uint64_t *obj_ptr;
@@ -128,7 +128,7 @@ static void realloc_event(struct sim *s, struct ptrmap *map, const struct trace_
         new_object(s, map, e->result, moved);
     } else {
         give(s, moved);
-        if (e->op == TRACE_OP_REALLOCF)
+        if (e->op == POOLALLOC_TRACE_OP_REALLOCF)
             free_ptr(s, map, e->old);
     }
 }
@@ -137,11 +137,11 @@ static void replay_event(struct sim *s, struct ptrmap *map, const struct trace *
 {
     uint64_t n = 0, a = 0;
     enum request_kind kind = tune_request(e, s->lay->malloc_align, t->pointer_size, &n, &a);
-    if (e->op == TRACE_OP_DROPPED || e->op == TRACE_OP_END)
+    if (e->op == POOLALLOC_TRACE_OP_DROPPED || e->op == POOLALLOC_TRACE_OP_END)
         return;
-    bool is_realloc = e->op == TRACE_OP_REALLOC || e->op == TRACE_OP_REALLOCF ||
-                      e->op == TRACE_OP_REALLOCARRAY;
-    if (e->op == TRACE_OP_FREE || kind == REQ_NONE) {
+    bool is_realloc = e->op == POOLALLOC_TRACE_OP_REALLOC || e->op == POOLALLOC_TRACE_OP_REALLOCF ||
+                      e->op == POOLALLOC_TRACE_OP_REALLOCARRAY;
+    if (e->op == POOLALLOC_TRACE_OP_FREE || kind == REQ_NONE) {
         free_ptr(s, map, e->old);
         return;
     }
@@ -150,7 +150,7 @@ static void replay_event(struct sim *s, struct ptrmap *map, const struct trace *
     if (kind == REQ_INVALID) {
         s->r->failures++;
         s->r->invalid++;
-        if (e->op == TRACE_OP_REALLOCF)
+        if (e->op == POOLALLOC_TRACE_OP_REALLOCF)
             free_ptr(s, map, e->old);
         return;
     }

@@ -5,7 +5,7 @@
  * share their types; main.c is the command line on top of them, and the tests
  * and the fuzzer link the same objects.
  *
- * The trace format is specified in doc/trace-format.md; its constants are in
+ * The trace format is specified in doc/trace-format.md and defined in
  * include/poolalloc_trace.h, shared with the recorder.
  */
 #ifndef POOLALLOC_TUNE_H
@@ -15,11 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- Trace format, version 1 (doc/trace-format.md) ---------------------- */
+/* ---- The trace (doc/trace-format.md) -------------------------------------- */
 
-#include "poolalloc_trace.h"     /* the format constants, shared with src/trace.c */
-
-#define TRACE_MAX_POOLS 255u
+#include "poolalloc_trace.h"     /* the format, defined once: layout, versions, operations */
 
 struct trace_pool {
     uint32_t block;
@@ -28,8 +26,8 @@ struct trace_pool {
 };
 
 struct trace_event {
-    uint8_t op;            /* enum trace_op */
-    uint8_t flags;         /* TRACE_EVENT_IN_IRQ */
+    uint8_t op;            /* enum poolalloc_trace_op */
+    uint8_t flags;         /* POOLALLOC_TRACE_RECORD_IN_IRQ */
     uint32_t seq;
     uint64_t size, align, result, old, caller;
     size_t offset;         /* byte offset of the record in the file */
@@ -39,7 +37,8 @@ struct trace {
     unsigned version, pointer_size, flags;
     uint64_t alignment;
     unsigned pool_count;
-    struct trace_pool pools[TRACE_MAX_POOLS];
+    unsigned pool_state_size;     /* bytes of RAM of each pool's state in the firmware */
+    struct trace_pool pools[POOLALLOC_TRACE_MAX_POOLS];
     struct trace_event *events;   /* every record, DROPPED and END included */
     size_t event_count;
     size_t size_bytes;            /* length of the file */
@@ -171,8 +170,8 @@ void tune_model_free(struct tune_model *m);
 struct tune_layout {
     uint64_t malloc_align;                /* the alignment option */
     size_t count;
-    uint64_t block[TRACE_MAX_POOLS];      /* ascending */
-    uint64_t capacity[TRACE_MAX_POOLS];
+    uint64_t block[POOLALLOC_TRACE_MAX_POOLS];      /* ascending */
+    uint64_t capacity[POOLALLOC_TRACE_MAX_POOLS];
 };
 
 struct tune_pool_result {
@@ -184,7 +183,7 @@ struct tune_pool_result {
 };
 
 struct tune_replay {
-    struct tune_pool_result pool[TRACE_MAX_POOLS];
+    struct tune_pool_result pool[POOLALLOC_TRACE_MAX_POOLS];
     uint64_t failures;             /* requests the layout could not serve */
     uint64_t failures_no_pool;     /* of those, with no pool large / aligned enough */
     uint64_t invalid;              /* of those, invalid requests (bad alignment, overflow) */
@@ -209,23 +208,32 @@ void tune_replay_free(struct tune_replay *r);
 
 /* ---- Optimiser ------------------------------------------------------------ */
 
-#define TUNE_POOL_RECORD_BYTES 8u      /* RAM per pool with the default options: free-list head, high-water count (src/pool_list.h) */
 #define TUNE_MAX_CLASSES 8u            /* distinct over-aligned requests handled */
+
+/* The firmware a layout is generated for. */
+struct tune_target {
+    unsigned pointer_size;
+    uint64_t alignment;                /* its -Dalignment */
+    uint64_t pool_state_bytes;         /* RAM of each pool's state record (the trace's pool_state_size) */
+    size_t max_pools;                  /* at most this many pools; 0 = POOLALLOC_TRACE_MAX_POOLS */
+};
 
 struct tune_optimum {
     struct tune_layout layout;         /* capacities = peak demand */
-    uint64_t peak[TRACE_MAX_POOLS];    /* peak live blocks of each pool */
+    uint64_t peak[POOLALLOC_TRACE_MAX_POOLS];    /* peak live blocks of each pool */
+    uint64_t pool_state_bytes;         /* the target's, per pool */
     uint64_t block_bytes;              /* sum of block * capacity */
-    uint64_t total_bytes;              /* block_bytes + records */
+    uint64_t total_bytes;              /* block_bytes + pool_state_bytes per pool */
 };
 
-/* The cheapest layout (block bytes + TUNE_POOL_RECORD_BYTES per pool) with at
- * most max_pools pools in which every request of model `m` is served by the
- * pool the allocator tries first, with capacity = that pool's peak demand.
- * Returns 0, or -1 with a message in err (too many over-aligned classes, out
- * of memory).  An empty model gives an empty layout. */
-int tune_optimise(const struct tune_model *m, unsigned pointer_size, uint64_t alignment,
-                  size_t max_pools, struct tune_optimum *out, char *err, size_t err_len);
+/* The cheapest layout (block bytes + target->pool_state_bytes per pool) with
+ * at most target->max_pools pools in which every request of model `m` is
+ * served by the pool the allocator tries first, with capacity = that pool's
+ * peak demand.  Returns 0, or -1 with a message in err (too many
+ * over-aligned classes, out of memory).  An empty model gives an empty
+ * layout. */
+int tune_optimise(const struct tune_model *m, const struct tune_target *target, struct tune_optimum *out,
+                  char *err, size_t err_len);
 
 /* Spread `budget - o->total_bytes` over the pools of `o`: with headroom_pct
  * < 0, fill the budget (one block at a time to the pool with the least

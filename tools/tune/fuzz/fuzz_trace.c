@@ -29,12 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lay.capacity[k] = t.pools[k].capacity;
         }
         struct tune_replay r;
-        if (tune_replay(&t, &lay, (t.flags & TRACE_FLAG_FALLBACK) != 0, true, 16, &r) == 0)
+        if (tune_replay(&t, &lay, (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, true, 16, &r) == 0)
             tune_replay_free(&r);
         struct tune_optimum o;
         char msg[200];
-        if (m.size_count < 64 && m.class_count <= 2 &&
-            tune_optimise(&m, t.pointer_size, t.alignment, 4, &o, msg, sizeof msg) == 0)
+        const struct tune_target target = { .pointer_size = t.pointer_size, .alignment = t.alignment,
+                                            .pool_state_bytes = t.pool_state_size, .max_pools = 4 };
+        if (m.size_count < 64 && m.class_count <= 2 && tune_optimise(&m, &target, &o, msg, sizeof msg) == 0)
             (void)tune_headroom(&o, o.total_bytes + 1000, -1);
         tune_model_free(&m);
     }

@@ -9,9 +9,11 @@
  * pool large and aligned enough; realloc in place while the new size fits
  * the block, otherwise a move through malloc; a request that failed in the
  * trace takes a block for an instant), takes each pool's peak as its
- * capacity, and keeps the cheapest sum(block * peak) + 12 * pools.  The
- * optimiser must find exactly that cost, with at most --max-pools pools, and
- * its layout must replay the trace without a failure.
+ * capacity, and keeps the cheapest sum(block * peak) + S * pools, S being
+ * the RAM of a pool's state record (8 and 28 bytes, the default options'
+ * and -Dstats=true's, in turn).  The optimiser must find exactly that cost,
+ * with at most --max-pools pools, and its layout must replay the trace
+ * without a failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,14 +94,14 @@ static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
             o->kind = 1;
             o->obj = pick;
             live[pick] = false;
-            e->op = TRACE_OP_FREE;
+            e->op = POOLALLOC_TRACE_OP_FREE;
             e->old = 0x1000u + 16u * (uint32_t)pick;
         } else if (pick >= 0 && r < 5 && !aligned[pick]) {
             o->kind = 2;
             o->obj = pick;
             o->size = rnd(4) == 0 ? 0 : sizes[rnd((uint64_t)nsizes)];
             o->failed = o->size != 0 && rnd(8) == 0;
-            e->op = TRACE_OP_REALLOC;
+            e->op = POOLALLOC_TRACE_OP_REALLOC;
             e->old = 0x1000u + 16u * (uint32_t)pick;
             e->size = o->size;
             if (o->size == 0)
@@ -118,7 +120,7 @@ static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
                 if (o->align > g->max_align)
                     g->max_align = o->align;
             }
-            e->op = o->align ? TRACE_OP_MEMALIGN : TRACE_OP_MALLOC;
+            e->op = o->align ? POOLALLOC_TRACE_OP_MEMALIGN : POOLALLOC_TRACE_OP_MALLOC;
             e->size = o->size;
             e->align = o->align;
             if (!o->failed) {
@@ -130,7 +132,7 @@ static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
         } else {
             o->kind = 1;
             o->obj = -1;
-            e->op = TRACE_OP_FREE;
+            e->op = POOLALLOC_TRACE_OP_FREE;
         }
     }
     t->event_count = (size_t)g->nops;
@@ -153,7 +155,7 @@ static int first_pool(const uint64_t *blocks, int n, uint64_t size, uint64_t ali
 
 /* Cost of serving the scenario with these blocks (fallback off, capacity =
  * peak); UINT64_MAX if some request has no pool. */
-static uint64_t cost_of(const struct gen *g, const uint64_t *blocks, int n)
+static uint64_t cost_of(const struct gen *g, const uint64_t *blocks, int n, uint64_t state_bytes)
 {
     uint64_t in_use[MAX_BLOCKS] = { 0 }, peak[MAX_BLOCKS] = { 0 };
     int pool[MAX_OBJS];
@@ -197,12 +199,12 @@ static uint64_t cost_of(const struct gen *g, const uint64_t *blocks, int n)
     }
     uint64_t c = 0;
     for (int k = 0; k < n; k++)
-        c += blocks[k] * peak[k] + TUNE_POOL_RECORD_BYTES;
+        c += blocks[k] * peak[k] + state_bytes;
     return c;
 }
 
 /* Cheapest cost over every set of at most max_pools valid blocks. */
-static uint64_t exhaustive(const struct gen *g, size_t max_pools)
+static uint64_t exhaustive(const struct gen *g, size_t max_pools, uint64_t state_bytes)
 {
     uint64_t cand[MAX_BLOCKS];
     int m = 0;
@@ -222,7 +224,7 @@ static uint64_t exhaustive(const struct gen *g, size_t max_pools)
                 blocks[n++] = cand[k];
         if ((size_t)n > max_pools)
             continue;
-        uint64_t c = cost_of(g, blocks, n);
+        uint64_t c = cost_of(g, blocks, n, state_bytes);
         if (c < best)
             best = c;
     }
@@ -247,13 +249,15 @@ int main(int argc, char **argv)
             return 1;
         }
         with_classes += m.class_count > 0;
-        if (tune_optimise(&m, 4, g.alignment, max_pools, &o, err, sizeof err) != 0) {
+        const struct tune_target target = { .pointer_size = 4, .alignment = g.alignment,
+                                            .pool_state_bytes = run % 2 == 0 ? 8 : 28, .max_pools = max_pools };
+        if (tune_optimise(&m, &target, &o, err, sizeof err) != 0) {
             fprintf(stderr, "run %ld: optimise: %s\n", run, err);
             tune_model_free(&m);
             return 1;
         }
         tune_model_free(&m);
-        uint64_t want = exhaustive(&g, max_pools);
+        uint64_t want = exhaustive(&g, max_pools, target.pool_state_bytes);
         uint64_t got = o.layout.count == 0 ? UINT64_MAX : o.total_bytes;
         bool empty_ok = o.layout.count == 0 && want == UINT64_MAX;
         bool bad = !empty_ok && got != want;
