@@ -97,18 +97,6 @@ static int load(const char *path, struct trace *t)
     return 0;
 }
 
-/* The layout recorded in the trace header. */
-static void recorded_layout(const struct trace *t, struct tune_layout *lay)
-{
-    memset(lay, 0, sizeof *lay);
-    lay->malloc_align = t->alignment;
-    lay->count = t->pool_count;
-    for (unsigned k = 0; k < t->pool_count; k++) {
-        lay->block[k] = t->pools[k].block;
-        lay->capacity[k] = t->pools[k].capacity;
-    }
-}
-
 static void print_layout_arg(FILE *f, const struct tune_layout *lay)
 {
     for (size_t k = 0; k < lay->count; k++)
@@ -129,7 +117,7 @@ static void print_trace_summary(const char *path, const struct trace *t, const s
            (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0 ? "on" : "off");
     printf("recorded layout: ");
     struct tune_layout lay;
-    recorded_layout(t, &lay);
+    tune_recorded_layout(t, &lay);
     print_layout_arg(stdout, &lay);
     printf("\n");
     if (t->dropped > 0)
@@ -314,7 +302,7 @@ static int cmd_report(int argc, char **argv)
     struct tune_model m;
     struct tune_layout lay;
     struct tune_replay r;
-    recorded_layout(&t, &lay);
+    tune_recorded_layout(&t, &lay);
     if (tune_model_build(&t, t.alignment, UINT64_MAX, &m) != 0) {
         trace_free(&t);
         fprintf(stderr, "poolalloc-tune: out of memory\n");
@@ -365,7 +353,7 @@ static const char *set_max_pools(struct gen_args *g, uint64_t n)
 
 static const char *set_alignment(struct gen_args *g, uint64_t n)
 {
-    if (n == 0 || (n & (n - 1)) != 0)
+    if (!tune_is_pow2(n))
         return "generate: --alignment %s: must be a power of two";
     g->alignment = n;
     g->have_alignment = true;

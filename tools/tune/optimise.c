@@ -31,24 +31,6 @@
 #define MAX_CANDIDATES_ALIGNED 512u
 #define INF UINT64_MAX
 
-/* Smallest valid block >= x that is a multiple of g (g = 1, or a power of
- * two above the alignment). */
-static uint64_t round_valid(uint64_t x, uint64_t g, uint64_t ptr, uint64_t align)
-{
-    if (g > 1)
-        return x == 0 ? g : (x + g - 1) / g * g;
-    if (align == 0)
-        align = 1;
-    if (x < ptr)
-        x = ptr;
-    if (x >= align)
-        return (x + align - 1) / align * align;
-    uint64_t b = ptr;
-    while (b < x)
-        b *= 2;
-    return b;
-}
-
 struct dp {
     const struct tune_model *m;
     uint64_t pool_state_bytes; /* RAM of each pool's state record */
@@ -101,12 +83,6 @@ static uint64_t peak_of(struct dp *d, size_t lo, size_t hi, uint32_t delta)
     return (uint64_t)peak;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Fill d->cand; 0, or -1 with err. */
 static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, size_t err_len)
 {
@@ -124,7 +100,7 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
             max_align = m->classes[c].align;
     }
     if (max_size > UINT32_MAX || max_align > UINT32_MAX ||
-        round_valid(max_size, max_align, ptr, align) > UINT32_MAX) {
+        tune_round_valid(max_size, max_align, ptr, align) > UINT32_MAX) {
         (void)snprintf(err, err_len, "a request of %llu bytes (alignment %llu) needs a block above 4 GiB",
                        (unsigned long long)max_size, (unsigned long long)max_align);
         return -1;
@@ -135,9 +111,9 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
             goto oom;
         for (size_t i = 0; i < m->size_count; i++)
             if (d->plain_prefix[i + 1] != d->plain_prefix[i])
-                d->cand[d->ncand++] = round_valid(m->sizes[i], 1, ptr, align);
+                d->cand[d->ncand++] = tune_round_valid(m->sizes[i], 1, ptr, align);
     } else {
-        uint64_t top = round_valid(max_size, max_align, ptr, align);
+        uint64_t top = tune_round_valid(max_size, max_align, ptr, align);
         d->cand = malloc((MAX_CANDIDATES_ALIGNED + 1) * sizeof *d->cand);
         if (d->cand == NULL)
             goto oom;
@@ -151,12 +127,7 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
             d->cand[d->ncand++] = b;
         }
     }
-    qsort(d->cand, d->ncand, sizeof *d->cand, cmp_u64);
-    size_t u = 0;
-    for (size_t j = 0; j < d->ncand; j++)
-        if (u == 0 || d->cand[u - 1] != d->cand[j])
-            d->cand[u++] = d->cand[j];
-    d->ncand = u;
+    d->ncand = tune_sort_unique(d->cand, d->ncand);
     d->hi = malloc((d->ncand + 1) * sizeof *d->hi);
     if (d->hi == NULL)
         goto oom;
@@ -249,8 +220,8 @@ static uint32_t classes_served(const struct dp *d, uint64_t block, size_t mask)
     const struct tune_model *m = d->m;
     uint32_t delta = 0;
     for (size_t c = 0; c < d->classes; c++)
-        if ((d->full >> c & 1u) != 0 && (mask >> c & 1u) == 0 && m->sizes[m->classes[c].size_index] <= block &&
-            tune_natural_align(block) >= m->classes[c].align)
+        if ((d->full >> c & 1u) != 0 && (mask >> c & 1u) == 0 &&
+            tune_block_serves(block, m->sizes[m->classes[c].size_index], m->classes[c].align))
             delta |= 1u << c;
     return delta;
 }

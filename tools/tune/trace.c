@@ -38,34 +38,33 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
 #define fail(err, off, ...) \
     ((err)->offset = (off), (void)snprintf((err)->msg, sizeof (err)->msg, __VA_ARGS__), -1)
 
-static bool is_pow2(uint64_t x)
-{
-    return x != 0 && (x & (x - 1)) == 0;
-}
+/* The operations of include/poolalloc_trace.h: code, name and the word
+ * fields each uses (bit 0 size, 1 align, 2 result, 3 old; the others must
+ * be 0). */
+struct op_info {
+    const char *name;
+    unsigned code;
+    unsigned uses;
+};
 
-uint64_t tune_natural_align(uint64_t block)
-{
-    return block & (~block + 1);
-}
+#define OP_INFO(op, code, name, size, align, result, old) \
+    { (name), (code), (size) | (align) << 1 | (result) << 2 | (old) << 3 },
 
-bool tune_valid_block(uint64_t block, uint64_t pointer_size, uint64_t alignment)
-{
-    if (block < pointer_size)
-        return false;
-    return block >= alignment ? block % alignment == 0 : is_pow2(block);
-}
+static const struct op_info op_table[] = { POOLALLOC_TRACE_OPS(OP_INFO) };
 
-#define OP_NAME_CASE(op, code, name, size, align, result, old) \
-    case code:                                                  \
-        return name;
+/* The entry of operation `op`, or NULL if there is none. */
+static const struct op_info *find_op(unsigned op)
+{
+    for (size_t i = 0; i < sizeof op_table / sizeof op_table[0]; i++)
+        if (op_table[i].code == op)
+            return &op_table[i];
+    return NULL;
+}
 
 const char *trace_op_name(unsigned op)
 {
-    switch (op) {
-        POOLALLOC_TRACE_OPS(OP_NAME_CASE)
-    default:
-        return "?";
-    }
+    const struct op_info *info = find_op(op);
+    return info != NULL ? info->name : "?";
 }
 
 /* Parse the fixed header and the pool table into t; 0 or -1 with err. */
@@ -95,7 +94,7 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
     if (t->pool_count == 0 || t->pool_count > POOLALLOC_TRACE_MAX_POOLS)
         return fail(err, POOLALLOC_TRACE_HEADER_POOL_COUNT_AT, "pool count %u: must be 1 to %u", t->pool_count,
                     POOLALLOC_TRACE_MAX_POOLS);
-    if (!is_pow2(t->alignment) || t->alignment < t->pointer_size)
+    if (!tune_is_pow2(t->alignment) || t->alignment < t->pointer_size)
         return fail(err, POOLALLOC_TRACE_HEADER_ALIGNMENT_AT,
                     "alignment %llu: must be a power of two and at least the pointer size %u",
                     (unsigned long long)t->alignment, t->pointer_size);
@@ -136,21 +135,6 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
     return 0;
 }
 
-/* The word fields an operation uses (include/poolalloc_trace.h's table):
- * bit 0 size, 1 align, 2 result, 3 old.  The others must be 0. */
-#define OP_USES_CASE(op, code, name, size, align, result, old) \
-    case code:                                                  \
-        return (size) | (align) << 1 | (result) << 2 | (old) << 3;
-
-static unsigned used_fields(unsigned op)
-{
-    switch (op) {
-        POOLALLOC_TRACE_OPS(OP_USES_CASE)
-    default:
-        return 0;
-    }
-}
-
 /* Check one record's fields; 0 or -1 with err. */
 static int check_record(const struct trace_event *e, unsigned w, unsigned reserved, struct trace_error *err)
 {
@@ -159,17 +143,17 @@ static int check_record(const struct trace_event *e, unsigned w, unsigned reserv
                                  POOLALLOC_TRACE_AT(RECORD, RESULT, w), POOLALLOC_TRACE_AT(RECORD, OLD, w) };
     const uint64_t value[4] = { e->size, e->align, e->result, e->old };
     size_t off = e->offset;
-    const char *name = trace_op_name(e->op);
-    if (name[0] == '?')
+    const struct op_info *op = find_op(e->op);
+    if (op == NULL)
         return fail(err, off + POOLALLOC_TRACE_RECORD_OP_AT, "unknown operation %u", e->op);
+    const char *name = op->name;
     if ((e->flags & ~POOLALLOC_TRACE_RECORD_IN_IRQ) != 0)
         return fail(err, off + POOLALLOC_TRACE_RECORD_FLAGS_AT, "%s record: unknown flag bits 0x%02x", name, e->flags);
     if (reserved != 0)
         return fail(err, off + POOLALLOC_TRACE_RECORD_RESERVED_AT, "%s record: reserved field is %u, must be 0", name,
                     reserved);
-    unsigned used = used_fields(e->op);
     for (unsigned f = 0; f < 4; f++)
-        if ((used & (1u << f)) == 0 && value[f] != 0)
+        if ((op->uses & (1u << f)) == 0 && value[f] != 0)
             return fail(err, off + field_at[f], "%s record: field %s must be 0, is 0x%llx", name, field_name[f],
                         (unsigned long long)value[f]);
     if (e->op >= POOLALLOC_TRACE_FIRST_CONTROL_OP) {
@@ -295,52 +279,4 @@ void trace_free(struct trace *t)
     free(t->events);
     t->events = NULL;
     t->event_count = 0;
-}
-
-enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_align, unsigned ptr,
-                               uint64_t *size, uint64_t *align)
-{
-    uint64_t n = e->size, a = 0;
-    uint64_t max = ptr >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * ptr)) - 1;
-    switch (e->op) {
-    case POOLALLOC_TRACE_OP_MALLOC: case POOLALLOC_TRACE_OP_CALLOC:
-        break;
-    case POOLALLOC_TRACE_OP_REALLOC: case POOLALLOC_TRACE_OP_REALLOCF: case POOLALLOC_TRACE_OP_REALLOCARRAY:
-        if (e->old != 0 && n == 0)
-            return REQ_NONE;           /* realloc(p, 0) frees p */
-        break;
-    case POOLALLOC_TRACE_OP_MEMALIGN: case POOLALLOC_TRACE_OP_ALIGNED_ALLOC:
-        if (!is_pow2(e->align))
-            return REQ_INVALID;
-        a = e->align;
-        break;
-    case POOLALLOC_TRACE_OP_POSIX_MEMALIGN:
-        if (!is_pow2(e->align) || e->align % ptr != 0)
-            return REQ_INVALID;
-        a = e->align;
-        break;
-    case POOLALLOC_TRACE_OP_VALLOC: case POOLALLOC_TRACE_OP_PVALLOC:
-        a = e->align;
-        if (!is_pow2(a))
-            return REQ_INVALID;
-        if (e->op == POOLALLOC_TRACE_OP_PVALLOC) {
-            if (n > max - (a - 1))
-                return REQ_INVALID;
-            n = (n + a - 1) & ~(a - 1);
-        }
-        break;
-    default:
-        return REQ_NONE;
-    }
-    /* The all-ones size is the recorder's mark of an overflowing count * size. */
-    if (n == max)
-        return REQ_INVALID;
-    /* Up to malloc's alignment the allocator serves max(size, alignment)
-     * bytes from the plain pools (src/memalign.c): a block that large is
-     * aligned enough. */
-    if (a != 0 && a <= malloc_align && n < a)
-        n = a;
-    *size = n;
-    *align = a > malloc_align ? a : 0;
-    return REQ_ALLOC;
 }

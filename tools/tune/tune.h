@@ -1,8 +1,8 @@
 /*
- * poolalloc-tune internals: the trace reader (trace.c), the request model
- * built from a trace (model.c), the allocator simulator (replay.c) and the
- * layout optimiser (optimise.c).  One header because the four are small and
- * share their types; main.c is the command line on top of them, and the tests
+ * poolalloc-tune internals: the trace reader (trace.c), the allocator's
+ * rules (rules.c), the request model built from a trace (model.c), the
+ * allocator simulator (replay.c) and the layout optimiser (optimise.c).  One
+ * header because the five are small and share their types; main.c is the command line on top of them, and the tests
  * and the fuzzer link the same objects.
  *
  * The trace format is specified in doc/trace-format.md and defined in
@@ -71,14 +71,30 @@ void trace_free(struct trace *t);
 /* Name of an operation ("malloc", ...), "?" if unknown. */
 const char *trace_op_name(unsigned op);
 
-/* True if `block` is a valid pool block for that pointer size and alignment
- * (doc/design.md "Layout rules", src/gen_layout.py). */
-bool tune_valid_block(uint64_t block, uint64_t pointer_size, uint64_t alignment);
+/* ---- The allocator's rules (rules.c) -------------------------------------- */
+
+bool tune_is_pow2(uint64_t x);
 
 /* Natural alignment of a block: the largest power of two dividing it. */
 uint64_t tune_natural_align(uint64_t block);
 
-/* ---- Requests: what each event asks of the allocator --------------------- */
+/* True if `block` is a valid pool block for that pointer size and alignment
+ * (doc/design.md "Layout rules", src/gen_layout.py). */
+bool tune_valid_block(uint64_t block, uint64_t pointer_size, uint64_t alignment);
+
+/* Smallest valid block >= x that is a multiple of g (g = 1, or a power of
+ * two above the alignment `align`). */
+uint64_t tune_round_valid(uint64_t x, uint64_t g, uint64_t ptr, uint64_t align);
+
+/* True if a block of `block` bytes holds `size` bytes aligned to `align`
+ * (0: malloc's alignment, which every block has). */
+bool tune_block_serves(uint64_t block, uint64_t size, uint64_t align);
+
+/* realloc, reallocf or reallocarray. */
+bool tune_is_realloc(unsigned op);
+
+/* DROPPED, END or a later control record: no call of the program. */
+bool tune_is_control(unsigned op);
 
 enum request_kind {
     REQ_NONE,        /* nothing to allocate (free, control record, realloc(p, 0)) */
@@ -93,6 +109,11 @@ enum request_kind {
  * a malloc. */
 enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_align, unsigned ptr,
                                uint64_t *size, uint64_t *align);
+
+/* ---- Sorting (model.c) ------------------------------------------------------ */
+
+/* Sort v[0..n) ascending and drop repeats; the new count. */
+size_t tune_sort_unique(uint64_t *v, size_t n);
 
 /* ---- Pointer map (model.c): nonzero 64-bit keys to 32-bit values ---------- */
 
@@ -195,6 +216,9 @@ struct tune_replay {
     uint32_t *samples;
     size_t sample_count;
 };
+
+/* The layout the trace's header records. */
+void tune_recorded_layout(const struct trace *t, struct tune_layout *lay);
 
 /* Replay trace `t` against `layout` with the allocator's rules (first pool
  * large and aligned enough, in place realloc when the block still fits,

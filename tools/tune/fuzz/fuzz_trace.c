@@ -23,11 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct tune_model m;
     if (tune_model_build(&t, t.alignment, UINT64_MAX, &m) == 0) {
-        struct tune_layout lay = { .malloc_align = t.alignment, .count = t.pool_count };
-        for (unsigned k = 0; k < t.pool_count; k++) {
-            lay.block[k] = t.pools[k].block;
-            lay.capacity[k] = t.pools[k].capacity;
-        }
+        struct tune_layout lay;
+        tune_recorded_layout(&t, &lay);
         struct tune_replay r;
         if (tune_replay(&t, &lay, (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, true, 16, &r) == 0)
             tune_replay_free(&r);
