@@ -67,8 +67,9 @@ const char *trace_op_name(unsigned op)
     return info != NULL ? info->name : "?";
 }
 
-/* Parse the fixed header and the pool table into t; 0 or -1 with err. */
-static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
+/* The file starts with the magic and a version this reader knows; 0 or -1
+ * with err. */
+static int check_magic_and_version(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
 {
     if (len < POOLALLOC_TRACE_FIXED_HEADER_SIZE)
         return fail(err, len, "truncated header: the file has %zu bytes, the fixed header needs %u",
@@ -80,6 +81,13 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
         return fail(err, POOLALLOC_TRACE_HEADER_VERSION_AT,
                     "unsupported trace version %u (this tool reads versions %u to %u)", t->version,
                     POOLALLOC_TRACE_OLDEST_VERSION, POOLALLOC_TRACE_VERSION);
+    return 0;
+}
+
+/* The other fields of the fixed header, checked against each other; 0 or
+ * -1 with err. */
+static int read_fixed_header(const uint8_t *buf, struct trace *t, struct trace_error *err)
+{
     unsigned header_size = (unsigned)FIELD(buf, HEADER, HEADER_SIZE, 0);
     t->pointer_size = (unsigned)FIELD(buf, HEADER, POINTER_SIZE, 0);
     t->flags = (unsigned)FIELD(buf, HEADER, FLAGS, 0);
@@ -105,6 +113,13 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
     if (record_size != POOLALLOC_TRACE_RECORD_SIZE(t->pointer_size))
         return fail(err, POOLALLOC_TRACE_HEADER_RECORD_SIZE_AT, "record size %u: pointer size %u needs %u",
                     record_size, t->pointer_size, POOLALLOC_TRACE_RECORD_SIZE(t->pointer_size));
+    return 0;
+}
+
+/* pool_state_size: version 2 records it (not 0), version 1 has 0 there and
+ * gets V1_POOL_STATE_SIZE; 0 or -1 with err. */
+static int check_pool_state_size(struct trace *t, struct trace_error *err)
+{
     if (t->version == 1) {
         if (t->pool_state_size != 0)
             return fail(err, POOLALLOC_TRACE_HEADER_POOL_STATE_SIZE_AT, "reserved header field is %u, must be 0",
@@ -114,6 +129,13 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
         return fail(err, POOLALLOC_TRACE_HEADER_POOL_STATE_SIZE_AT, "pool state size 0: must be the bytes of "
                     "RAM each pool's state takes");
     }
+    return 0;
+}
+
+/* The pool table, after a valid fixed header; 0 or -1 with err. */
+static int parse_pool_table(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
+{
+    unsigned header_size = POOLALLOC_TRACE_HEADER_SIZE(t->pool_count, t->pointer_size);
     if (len < header_size)
         return fail(err, len, "truncated pool table: the file has %zu bytes, the header needs %u",
                     len, header_size);
@@ -133,6 +155,15 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
             return fail(err, off + POOLALLOC_TRACE_POOL_CAPACITY_AT, "pool %u: capacity 0", k);
     }
     return 0;
+}
+
+/* Parse the fixed header and the pool table into t; 0 or -1 with err. */
+static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
+{
+    if (check_magic_and_version(buf, len, t, err) != 0 || read_fixed_header(buf, t, err) != 0 ||
+        check_pool_state_size(t, err) != 0)
+        return -1;
+    return parse_pool_table(buf, len, t, err);
 }
 
 /* Check one record's fields; 0 or -1 with err. */
@@ -167,15 +198,71 @@ static int check_record(const struct trace_event *e, unsigned w, unsigned reserv
     return 0;
 }
 
+/* Decode the record at p (byte offset pos in the file) into e. */
+static void read_record(const uint8_t *p, size_t pos, unsigned w, struct trace_event *e)
+{
+    e->offset = pos;
+    e->op = (uint8_t)FIELD(p, RECORD, OP, w);
+    e->flags = (uint8_t)FIELD(p, RECORD, FLAGS, w);
+    e->seq = (uint32_t)FIELD(p, RECORD, SEQ, w);
+    e->size = FIELD(p, RECORD, SIZE, w);
+    e->align = FIELD(p, RECORD, ALIGN, w);
+    e->result = FIELD(p, RECORD, RESULT, w);
+    e->old = FIELD(p, RECORD, OLD, w);
+    e->caller = FIELD(p, RECORD, CALLER, w);
+}
+
+/* Follow the sequence numbers through e (*expect: the next one): count the
+ * events missing with no DROPPED record (a warning), the dropped ones, and
+ * END.  0, or -1 with err. */
+static int follow_sequence(struct trace *t, const struct trace_event *e, unsigned w, uint32_t *expect,
+                           struct trace_error *err)
+{
+    if (e->seq != *expect) {
+        t->seq_missing += (uint32_t)(e->seq - *expect);
+        if (t->seq_jumps++ == 0)
+            t->first_jump_offset = e->offset;
+    }
+    if (e->op == POOLALLOC_TRACE_OP_DROPPED) {
+        if (e->size > UINT32_MAX)
+            return fail(err, e->offset + POOLALLOC_TRACE_AT(RECORD, SIZE, w),
+                        "DROPPED record: count %llu exceeds the 32-bit sequence", (unsigned long long)e->size);
+        t->dropped += e->size;
+        *expect = e->seq + (uint32_t)e->size;
+    } else if (e->op == POOLALLOC_TRACE_OP_END) {
+        t->has_end = true;
+        t->end_seq = e->seq;
+        *expect = e->seq;
+    } else {
+        *expect = e->seq + 1;
+    }
+    return 0;
+}
+
+/* The record at byte pos becomes event t->event_count; 0, or -1 with err. */
+static int parse_record(const uint8_t *buf, size_t pos, struct trace *t, uint32_t *expect, struct trace_error *err)
+{
+    unsigned w = t->pointer_size;
+    struct trace_event *e = &t->events[t->event_count];
+    read_record(buf + pos, pos, w, e);
+    if (check_record(e, w, (unsigned)FIELD(buf + pos, RECORD, RESERVED, w), err) != 0)
+        return -1;
+    if (t->has_end)
+        return fail(err, pos, "%s record after the END record", trace_op_name(e->op));
+    if (follow_sequence(t, e, w, expect, err) != 0)
+        return -1;
+    t->event_count++;
+    return 0;
+}
+
 int trace_parse(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
 {
     memset(t, 0, sizeof *t);
     t->size_bytes = len;
     if (parse_header(buf, len, t, err) != 0)
         return -1;
-    unsigned w = t->pointer_size;
-    size_t pos = POOLALLOC_TRACE_HEADER_SIZE(t->pool_count, w);
-    size_t rec = POOLALLOC_TRACE_RECORD_SIZE(w);
+    size_t pos = POOLALLOC_TRACE_HEADER_SIZE(t->pool_count, t->pointer_size);
+    size_t rec = POOLALLOC_TRACE_RECORD_SIZE(t->pointer_size);
     size_t body = len - pos;
     if (body % rec != 0) {
         size_t last = pos + body / rec * rec;
@@ -190,49 +277,10 @@ int trace_parse(const uint8_t *buf, size_t len, struct trace *t, struct trace_er
     }
     uint32_t expect = 0;
     for (size_t i = 0; i < n; i++, pos += rec) {
-        const uint8_t *p = buf + pos;
-        struct trace_event *e = &t->events[i];
-        e->offset = pos;
-        e->op = (uint8_t)FIELD(p, RECORD, OP, w);
-        e->flags = (uint8_t)FIELD(p, RECORD, FLAGS, w);
-        e->seq = (uint32_t)FIELD(p, RECORD, SEQ, w);
-        e->size = FIELD(p, RECORD, SIZE, w);
-        e->align = FIELD(p, RECORD, ALIGN, w);
-        e->result = FIELD(p, RECORD, RESULT, w);
-        e->old = FIELD(p, RECORD, OLD, w);
-        e->caller = FIELD(p, RECORD, CALLER, w);
-        if (check_record(e, w, (unsigned)FIELD(p, RECORD, RESERVED, w), err) != 0) {
+        if (parse_record(buf, pos, t, &expect, err) != 0) {
             trace_free(t);
             return -1;
         }
-        if (t->has_end) {
-            const char *name = trace_op_name(e->op);
-            trace_free(t);          /* e points into the freed array */
-            return fail(err, pos, "%s record after the END record", name);
-        }
-        if (e->seq != expect) {
-            /* Events lost with no DROPPED record: a warning, counted. */
-            uint32_t gap = e->seq - expect;
-            t->seq_missing += gap;
-            if (t->seq_jumps++ == 0)
-                t->first_jump_offset = pos;
-        }
-        if (e->op == POOLALLOC_TRACE_OP_DROPPED) {
-            if (e->size > UINT32_MAX) {
-                unsigned long long count = e->size;
-                trace_free(t);          /* e points into the freed array */
-                return fail(err, pos + POOLALLOC_TRACE_AT(RECORD, SIZE, w), "DROPPED record: count %llu exceeds the 32-bit sequence", count);
-            }
-            t->dropped += e->size;
-            expect = e->seq + (uint32_t)e->size;
-        } else if (e->op == POOLALLOC_TRACE_OP_END) {
-            t->has_end = true;
-            t->end_seq = e->seq;
-            expect = e->seq;
-        } else {
-            expect = e->seq + 1;
-        }
-        t->event_count = i + 1;
     }
     return 0;
 }
