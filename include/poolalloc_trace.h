@@ -91,8 +91,10 @@
 /* ---- What C code uses: names made from the tables above ------------------- */
 
 #define POOLALLOC_TRACE_FIELD_ENUM_(table, field, at, at_words, len, len_words)                  \
-    POOLALLOC_TRACE_##table##_##field##_AT = (at), POOLALLOC_TRACE_##table##_##field##_AT_WORDS = (at_words), \
-    POOLALLOC_TRACE_##table##_##field##_LEN = (len), POOLALLOC_TRACE_##table##_##field##_LEN_WORDS = (len_words),
+    POOLALLOC_TRACE_##table##_##field##_AT = (at),                                                \
+    POOLALLOC_TRACE_##table##_##field##_AT_WORDS = (at_words),                                    \
+    POOLALLOC_TRACE_##table##_##field##_LEN = (len),                                              \
+    POOLALLOC_TRACE_##table##_##field##_LEN_WORDS = (len_words),
 
 enum poolalloc_trace_field {
     POOLALLOC_TRACE_HEADER_FIELDS(POOLALLOC_TRACE_FIELD_ENUM_)
@@ -109,7 +111,9 @@ enum poolalloc_trace_field {
 #define POOLALLOC_TRACE_FIELD_LEN(f, w) ((unsigned)f##_LEN + (unsigned)f##_LEN_WORDS * (unsigned)(w))
 #define POOLALLOC_TRACE_AT(table, field, w) POOLALLOC_TRACE_FIELD_AT(POOLALLOC_TRACE_##table##_##field, w)
 #define POOLALLOC_TRACE_LEN(table, field, w) POOLALLOC_TRACE_FIELD_LEN(POOLALLOC_TRACE_##table##_##field, w)
-#define POOLALLOC_TRACE_END_OF(table, field, w) (POOLALLOC_TRACE_AT(table, field, w) + POOLALLOC_TRACE_LEN(table, field, w))
+#define POOLALLOC_TRACE_END_OF(table, field, w)                                                  \
+    (POOLALLOC_TRACE_FIELD_AT(POOLALLOC_TRACE_##table##_##field, w) +                            \
+     POOLALLOC_TRACE_FIELD_LEN(POOLALLOC_TRACE_##table##_##field, w))
 
 /* Sizes: the end of each table's last field. */
 #define POOLALLOC_TRACE_FIXED_HEADER_SIZE POOLALLOC_TRACE_END_OF(HEADER, POOL_STATE_SIZE, 0)

@@ -48,8 +48,8 @@ _Static_assert(sizeof pool_state[0] <= UINT16_MAX, "pool_state_size is a 16-bit 
 _Static_assert(POOL_COUNT <= POOLALLOC_TRACE_MAX_POOLS, "pool_count is at most 255");
 
 /* Store `value` in field FIELD of table TABLE (of the format header) at `base`. */
-#define PUT_FIELD(base, table, field, value)                                                        \
-    put_le((base) + POOLALLOC_TRACE_FIELD_AT(POOLALLOC_TRACE_##table##_##field, WORD_SIZE), (value),              \
+#define PUT_FIELD(base, table, field, value)                                                      \
+    put_le((base) + POOLALLOC_TRACE_FIELD_AT(POOLALLOC_TRACE_##table##_##field, WORD_SIZE), (value), \
            POOLALLOC_TRACE_FIELD_LEN(POOLALLOC_TRACE_##table##_##field, WORD_SIZE))
 
 /* ---- Critical sections and the processor mode ---------------------------- */
@@ -122,8 +122,8 @@ static void put_le(uint8_t *out, uint64_t value, size_t bytes)
         out[i] = (uint8_t)(value >> (8 * i));
 }
 
-static void fill_record(uint32_t slot, enum poolalloc_trace_op op, uint8_t flags, uint32_t seq, size_t size, size_t align,
-                        const void *result, const void *old, const void *caller)
+static void fill_record(uint32_t slot, enum poolalloc_trace_op op, uint8_t flags, uint32_t seq, size_t size,
+                        size_t align, const void *result, const void *old, const void *caller)
 {
     uint8_t *r = ring[slot & RING_MASK];
     PUT_FIELD(r, RECORD, OP, op);

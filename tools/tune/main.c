@@ -109,6 +109,13 @@ static double percent(uint64_t part, uint64_t whole)
     return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
 }
 
+/* "note: COUNT TEXT", when count is not 0. */
+static void note(uint64_t count, const char *text)
+{
+    if (count > 0)
+        printf("note: %llu %s\n", (unsigned long long)count, text);
+}
+
 /* Header lines and integrity warnings common to both commands. */
 static void print_trace_summary(const char *path, const struct trace *t, const struct tune_model *m)
 {
@@ -129,15 +136,9 @@ static void print_trace_summary(const char *path, const struct trace *t, const s
                (unsigned long long)t->seq_missing, t->seq_jumps, t->first_jump_offset);
     if (!t->has_end)
         printf("note: no END record: the program did not finish, or the recorder was not flushed\n");
-    if (m->unknown_frees > 0)
-        printf("note: %llu frees or reallocs of pointers the trace never returned\n",
-               (unsigned long long)m->unknown_frees);
-    if (m->reused_live > 0)
-        printf("note: %llu results were still live in the trace (a lost free, or events out of order)\n",
-               (unsigned long long)m->reused_live);
-    if (m->aligned_reallocs > 0)
-        printf("note: %llu reallocs grew over-aligned blocks; modelled as moving to a plain pool\n",
-               (unsigned long long)m->aligned_reallocs);
+    note(m->unknown_frees, "frees or reallocs of pointers the trace never returned");
+    note(m->reused_live, "results were still live in the trace (a lost free, or events out of order)");
+    note(m->aligned_reallocs, "reallocs grew over-aligned blocks; modelled as moving to a plain pool");
     uint64_t requests = m->allocations + m->invalid_requests + m->excluded_large;
     printf("requests: %llu allocations (%llu failed in the trace, %llu invalid), %llu frees, "
            "%llu in interrupt handlers\n",
@@ -440,12 +441,8 @@ static void print_layout_table(const struct tune_optimum *o)
 /* The requests the model left out, and why. */
 static void print_left_out(const struct tune_model *m)
 {
-    if (m->excluded_large > 0)
-        printf("note: %llu failed requests larger than the budget are left out\n",
-               (unsigned long long)m->excluded_large);
-    if (m->invalid_requests > 0)
-        printf("note: %llu invalid requests (bad alignment or size overflow) can never succeed; left out\n",
-               (unsigned long long)m->invalid_requests);
+    note(m->excluded_large, "failed requests larger than the budget are left out");
+    note(m->invalid_requests, "invalid requests (bad alignment or size overflow) can never succeed; left out");
 }
 
 static void print_minimum(const struct tune_optimum *o)
