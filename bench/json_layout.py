@@ -28,7 +28,7 @@ def tuned_layout(elf, qemu_run, tune):
                              capture_output=True, text=True, timeout=300)
         if run.returncode != 0:
             raise RuntimeError('%s exited with %d:\n%s' % (elf, run.returncode, run.stdout + run.stderr))
-        gen = subprocess.run([tune, 'generate', os.path.join(tmp, 'poolalloc.trace'), '--heap-size', HEAP_SIZE,
+        gen = subprocess.run([tune, 'generate', os.path.join(tmp, 'poolalloc.trace'), '--heap-size', HEAP_SIZE, '--no-fallback',
                               '--headroom', '0'], capture_output=True, text=True)
     m = re.search(r'^meson configure (?:-Dalignment=(\d+) )?-Dpools=(\S+) BUILDDIR$', gen.stdout, re.M)
     if gen.returncode != 0 or not m:

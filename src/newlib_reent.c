@@ -25,7 +25,7 @@ static void *failed(struct _reent *reent, void *result)
 void *_malloc_r(struct _reent *reent, size_t size)
 {
     void *result = poolalloc_malloc(size);
-    TRACE_ALLOC(TRACE_OP_MALLOC, size, 0, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_MALLOC, size, 0, result, NULL);
     return failed(reent, result);
 }
 
@@ -46,42 +46,42 @@ void _cfree_r(struct _reent *reent, void *ptr)
 void *_calloc_r(struct _reent *reent, size_t count, size_t size)
 {
     void *result = poolalloc_calloc(count, size);
-    TRACE_ALLOC(TRACE_OP_CALLOC, trace_product(count, size), 0, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_CALLOC, trace_product(count, size), 0, result, NULL);
     return failed(reent, result);
 }
 
 void *_realloc_r(struct _reent *reent, void *ptr, size_t size)
 {
     void *result = poolalloc_realloc(ptr, size);
-    TRACE_ALLOC(TRACE_OP_REALLOC, size, 0, result, ptr);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_REALLOC, size, 0, result, ptr);
     return size == 0 ? result : failed(reent, result);
 }
 
 void *_reallocf_r(struct _reent *reent, void *ptr, size_t size)
 {
     void *result = poolalloc_reallocf(ptr, size);
-    TRACE_ALLOC(TRACE_OP_REALLOCF, size, 0, result, ptr);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_REALLOCF, size, 0, result, ptr);
     return size == 0 ? result : failed(reent, result);
 }
 
 void *_memalign_r(struct _reent *reent, size_t alignment, size_t size)
 {
     void *result = poolalloc_memalign(alignment, size);
-    TRACE_ALLOC(TRACE_OP_MEMALIGN, size, alignment, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_MEMALIGN, size, alignment, result, NULL);
     return failed(reent, result);
 }
 
 void *_valloc_r(struct _reent *reent, size_t size)
 {
     void *result = poolalloc_valloc(size);
-    TRACE_ALLOC(TRACE_OP_VALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_VALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
     return failed(reent, result);
 }
 
 void *_pvalloc_r(struct _reent *reent, size_t size)
 {
     void *result = poolalloc_pvalloc(size);
-    TRACE_ALLOC(TRACE_OP_PVALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_PVALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
     return failed(reent, result);
 }
 

@@ -40,11 +40,17 @@ _Static_assert(POOLALLOC_TRACE_RECORDS >= 4 && (POOLALLOC_TRACE_RECORDS & (POOLA
                "POOLALLOC_TRACE_RECORDS is a power of two, at least 4");
 
 #define WORD_SIZE sizeof(void *)
-#define RECORD_SIZE TRACE_RECORD_SIZE(WORD_SIZE)
-#define HEADER_SIZE (TRACE_FIXED_HEADER + POOL_COUNT * TRACE_POOL_ENTRY_SIZE(WORD_SIZE))
+#define RECORD_BYTES POOLALLOC_TRACE_RECORD_SIZE(WORD_SIZE)
+#define HEADER_BYTES POOLALLOC_TRACE_HEADER_SIZE(POOL_COUNT, WORD_SIZE)
 #define RING_MASK ((uint32_t)POOLALLOC_TRACE_RECORDS - 1u)
-#define FLAG_IN_IRQ 1u
-_Static_assert(HEADER_SIZE <= UINT16_MAX, "header_size is a 16-bit field");
+_Static_assert(HEADER_BYTES <= UINT16_MAX, "header_size is a 16-bit field");
+_Static_assert(sizeof pool_state[0] <= UINT16_MAX, "pool_state_size is a 16-bit field");
+_Static_assert(POOL_COUNT <= POOLALLOC_TRACE_MAX_POOLS, "pool_count is at most 255");
+
+/* Store `value` in field FIELD of table TABLE (of the format header) at `base`. */
+#define PUT_FIELD(base, table, field, value)                                                      \
+    put_le((base) + POOLALLOC_TRACE_FIELD_AT(POOLALLOC_TRACE_##table##_##field, WORD_SIZE), (value), \
+           POOLALLOC_TRACE_FIELD_LEN(POOLALLOC_TRACE_##table##_##field, WORD_SIZE))
 
 /* ---- Critical sections and the processor mode ---------------------------- */
 
@@ -94,7 +100,7 @@ static inline bool in_handler(void)
 
 /* ---- The ring ------------------------------------------------------------- */
 
-static uint8_t ring[POOLALLOC_TRACE_RECORDS][RECORD_SIZE];
+static uint8_t ring[POOLALLOC_TRACE_RECORDS][RECORD_BYTES];
 static uint8_t committed[POOLALLOC_TRACE_RECORDS]; /* 1 once the slot is filled */
 
 /* Guarded by the critical section. */
@@ -116,41 +122,40 @@ static void put_le(uint8_t *out, uint64_t value, size_t bytes)
         out[i] = (uint8_t)(value >> (8 * i));
 }
 
-static void fill_record(uint32_t slot, enum trace_op op, uint8_t flags, uint32_t seq, size_t size, size_t align,
-                        const void *result, const void *old, const void *caller)
+static void fill_record(uint32_t slot, enum poolalloc_trace_op op, uint8_t flags, uint32_t seq, size_t size,
+                        size_t align, const void *result, const void *old, const void *caller)
 {
     uint8_t *r = ring[slot & RING_MASK];
-    r[0] = (uint8_t)op;
-    r[1] = flags;
-    r[2] = 0;
-    r[3] = 0;
-    put_le(r + 4, seq, 4);
-    put_le(r + 8, size, WORD_SIZE);
-    put_le(r + 8 + WORD_SIZE, align, WORD_SIZE);
-    put_le(r + 8 + 2 * WORD_SIZE, (uintptr_t)result, WORD_SIZE);
-    put_le(r + 8 + 3 * WORD_SIZE, (uintptr_t)old, WORD_SIZE);
-    put_le(r + 8 + 4 * WORD_SIZE, (uintptr_t)caller, WORD_SIZE);
+    PUT_FIELD(r, RECORD, OP, op);
+    PUT_FIELD(r, RECORD, FLAGS, flags);
+    PUT_FIELD(r, RECORD, RESERVED, 0);
+    PUT_FIELD(r, RECORD, SEQ, seq);
+    PUT_FIELD(r, RECORD, SIZE, size);
+    PUT_FIELD(r, RECORD, ALIGN, align);
+    PUT_FIELD(r, RECORD, RESULT, (uintptr_t)result);
+    PUT_FIELD(r, RECORD, OLD, (uintptr_t)old);
+    PUT_FIELD(r, RECORD, CALLER, (uintptr_t)caller);
     __atomic_store_n(&committed[slot & RING_MASK], 1, __ATOMIC_RELEASE);
 }
 
 static void write_header(void)
 {
-    uint8_t header[HEADER_SIZE];
-    memcpy(header, TRACE_MAGIC, TRACE_MAGIC_LEN); /* with its NUL */
-    put_le(header + 8, 1, 2);     /* version */
-    put_le(header + 10, HEADER_SIZE, 2);
-    header[12] = (uint8_t)WORD_SIZE;
-    header[13] = POOLALLOC_FALLBACK ? 1 : 0;
-    put_le(header + 14, POOL_COUNT, 2);
-    put_le(header + 16, POOL_MALLOC_ALIGN, 4);
-    put_le(header + 20, RECORD_SIZE, 2);
-    put_le(header + 22, 0, 2);
+    uint8_t header[HEADER_BYTES];
+    _Static_assert(sizeof POOLALLOC_TRACE_MAGIC == POOLALLOC_TRACE_HEADER_MAGIC_LEN, "the magic and its NUL");
+    memcpy(header + POOLALLOC_TRACE_HEADER_MAGIC_AT, POOLALLOC_TRACE_MAGIC, sizeof POOLALLOC_TRACE_MAGIC);
+    PUT_FIELD(header, HEADER, VERSION, POOLALLOC_TRACE_VERSION);
+    PUT_FIELD(header, HEADER, HEADER_SIZE, HEADER_BYTES);
+    PUT_FIELD(header, HEADER, POINTER_SIZE, WORD_SIZE);
+    PUT_FIELD(header, HEADER, FLAGS, POOLALLOC_FALLBACK ? POOLALLOC_TRACE_HEADER_FALLBACK : 0);
+    PUT_FIELD(header, HEADER, POOL_COUNT, POOL_COUNT);
+    PUT_FIELD(header, HEADER, ALIGNMENT, POOL_MALLOC_ALIGN);
+    PUT_FIELD(header, HEADER, RECORD_SIZE, RECORD_BYTES);
+    PUT_FIELD(header, HEADER, POOL_STATE_SIZE, sizeof pool_state[0]); /* the RAM each pool costs */
     for (unsigned k = 0; k < POOL_COUNT; k++) {
-
-        uint8_t *entry = header + TRACE_FIXED_HEADER + k * TRACE_POOL_ENTRY_SIZE(WORD_SIZE);
-        put_le(entry, pool_block_size(k), 4);
-        put_le(entry + 4, pool_capacity(k), 4);
-        put_le(entry + 8, (uintptr_t)pool_start(k), WORD_SIZE);
+        uint8_t *entry = header + POOLALLOC_TRACE_HEADER_SIZE(k, WORD_SIZE);
+        PUT_FIELD(entry, POOL, BLOCK, pool_block_size(k));
+        PUT_FIELD(entry, POOL, CAPACITY, pool_capacity(k));
+        PUT_FIELD(entry, POOL, START, (uintptr_t)pool_start(k));
     }
     poolalloc_trace_sink(header, sizeof header);
 }
@@ -180,7 +185,7 @@ static void drain(void)
             n++;
         if (n == 0)
             break;
-        poolalloc_trace_sink(ring[first], (size_t)n * RECORD_SIZE);
+        poolalloc_trace_sink(ring[first], (size_t)n * RECORD_BYTES);
         for (uint32_t i = 0; i < n; i++)
             committed[first + i] = 0;
         state = enter_critical();
@@ -248,8 +253,8 @@ static void poolalloc_trace_finish(void)
     for (int attempt = 0; attempt < 4; attempt++) {
         if (reserve(true, &slot, &seq, &dropped_slot, &drop_seq, &drop_count)) {
             if (dropped_slot != UINT32_MAX)
-                fill_record(dropped_slot, TRACE_OP_DROPPED, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
-            fill_record(slot, TRACE_OP_END, 0, seq, 0, 0, NULL, NULL, NULL);
+                fill_record(dropped_slot, POOLALLOC_TRACE_OP_DROPPED, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
+            fill_record(slot, POOLALLOC_TRACE_OP_END, 0, seq, 0, 0, NULL, NULL, NULL);
             break;
         }
         drain();
@@ -257,7 +262,7 @@ static void poolalloc_trace_finish(void)
     drain();
 }
 
-static void record(enum trace_op op, size_t size, size_t align, const void *result, const void *old,
+static void record(enum poolalloc_trace_op op, size_t size, size_t align, const void *result, const void *old,
                    const void *caller)
 {
     bool handler = in_handler();
@@ -273,14 +278,14 @@ static void record(enum trace_op op, size_t size, size_t align, const void *resu
     uint32_t drop_count = 0;
     if (reserve(false, &slot, &seq, &dropped_slot, &drop_seq, &drop_count)) {
         if (dropped_slot != UINT32_MAX)
-            fill_record(dropped_slot, TRACE_OP_DROPPED, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
-        fill_record(slot, op, handler ? FLAG_IN_IRQ : 0, seq, size, align, result, old, caller);
+            fill_record(dropped_slot, POOLALLOC_TRACE_OP_DROPPED, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
+        fill_record(slot, op, handler ? POOLALLOC_TRACE_RECORD_IN_IRQ : 0, seq, size, align, result, old, caller);
     }
     if (!handler && __atomic_load_n(&ring_head, __ATOMIC_RELAXED) - ring_tail >= POOLALLOC_TRACE_RECORDS / 2)
         drain();
 }
 
-void trace_record_alloc(enum trace_op op, size_t size, size_t align, const void *result, const void *old,
+void trace_record_alloc(enum poolalloc_trace_op op, size_t size, size_t align, const void *result, const void *old,
                         const void *caller)
 {
     record(op, size, align, result, old, caller);
@@ -288,5 +293,5 @@ void trace_record_alloc(enum trace_op op, size_t size, size_t align, const void 
 
 void trace_record_free(const void *ptr, const void *caller)
 {
-    record(TRACE_OP_FREE, 0, 0, NULL, ptr, caller);
+    record(POOLALLOC_TRACE_OP_FREE, 0, 0, NULL, ptr, caller);
 }

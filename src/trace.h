@@ -23,7 +23,7 @@
 /* Record one allocation-family event (op 1, 3..11).  `caller` is the return
  * address of the entry point the program called.  O(1), plus a drain of the
  * buffer to the sink from thread mode when it is half full. */
-void trace_record_alloc(enum trace_op op, size_t size, size_t align, const void *result, const void *old,
+void trace_record_alloc(enum poolalloc_trace_op op, size_t size, size_t align, const void *result, const void *old,
                         const void *caller);
 
 /* Record free(ptr) (also cfree); call it before the block is released. */

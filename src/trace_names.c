@@ -18,7 +18,7 @@
 void *malloc(size_t size)
 {
     void *result = poolalloc_malloc(size);
-    TRACE_ALLOC(TRACE_OP_MALLOC, size, 0, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_MALLOC, size, 0, result, NULL);
     return result;
 }
 
@@ -37,63 +37,63 @@ void cfree(void *ptr)
 void *calloc(size_t count, size_t size)
 {
     void *result = poolalloc_calloc(count, size);
-    TRACE_ALLOC(TRACE_OP_CALLOC, trace_product(count, size), 0, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_CALLOC, trace_product(count, size), 0, result, NULL);
     return result;
 }
 
 void *realloc(void *ptr, size_t size)
 {
     void *result = poolalloc_realloc(ptr, size);
-    TRACE_ALLOC(TRACE_OP_REALLOC, size, 0, result, ptr);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_REALLOC, size, 0, result, ptr);
     return result;
 }
 
 void *reallocf(void *ptr, size_t size)
 {
     void *result = poolalloc_reallocf(ptr, size);
-    TRACE_ALLOC(TRACE_OP_REALLOCF, size, 0, result, ptr);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_REALLOCF, size, 0, result, ptr);
     return result;
 }
 
 void *reallocarray(void *ptr, size_t count, size_t size)
 {
     void *result = poolalloc_reallocarray(ptr, count, size);
-    TRACE_ALLOC(TRACE_OP_REALLOCARRAY, trace_product(count, size), 0, result, ptr);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_REALLOCARRAY, trace_product(count, size), 0, result, ptr);
     return result;
 }
 
 void *memalign(size_t alignment, size_t size)
 {
     void *result = poolalloc_memalign(alignment, size);
-    TRACE_ALLOC(TRACE_OP_MEMALIGN, size, alignment, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_MEMALIGN, size, alignment, result, NULL);
     return result;
 }
 
 void *aligned_alloc(size_t alignment, size_t size)
 {
     void *result = poolalloc_aligned_alloc(alignment, size);
-    TRACE_ALLOC(TRACE_OP_ALIGNED_ALLOC, size, alignment, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_ALIGNED_ALLOC, size, alignment, result, NULL);
     return result;
 }
 
 int posix_memalign(void **result, size_t alignment, size_t size)
 {
     int error = poolalloc_posix_memalign(result, alignment, size);
-    TRACE_ALLOC(TRACE_OP_POSIX_MEMALIGN, size, alignment, error == 0 ? *result : NULL, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_POSIX_MEMALIGN, size, alignment, error == 0 ? *result : NULL, NULL);
     return error;
 }
 
 void *valloc(size_t size)
 {
     void *result = poolalloc_valloc(size);
-    TRACE_ALLOC(TRACE_OP_VALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_VALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
     return result;
 }
 
 void *pvalloc(size_t size)
 {
     void *result = poolalloc_pvalloc(size);
-    TRACE_ALLOC(TRACE_OP_PVALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
+    TRACE_ALLOC(POOLALLOC_TRACE_OP_PVALLOC, size, POOLALLOC_PAGE_SIZE, result, NULL);
     return result;
 }
 #endif

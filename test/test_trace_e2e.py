@@ -3,14 +3,16 @@
 it, rebuild with that layout and run the demo again without a failure.
 
 In a temporary directory:
-  1. meson setup with cross/thumbv7m-picolibc.txt -Dtrace=true; build the
-     demo (examples/demo.c) and poolalloc-tune;
+  1. meson setup with cross/thumbv7m-picolibc.txt -Dtrace=true
+     -Dstats=true; build the demo (examples/demo.c) and poolalloc-tune;
   2. run the demo under cross/qemu-run.py with the temporary directory as
      working directory: the recorder leaves poolalloc.trace there;
   3. `poolalloc-tune report` must read it (exit 0, END present, no frees of
      unknown pointers) and show the demo's request sizes;
   4. `poolalloc-tune generate TRACE --heap-size 4K`: take the printed
-     -Dpools=..., check its total is within the budget;
+     -Dpools=..., check its total is within the budget and that each pool
+     is charged the 28 bytes its state takes with statistics (the trace's
+     header says so);
   5. meson configure -Dpools=..., rebuild the demo, run it again: it must
      finish, log every line, and its own trace must show zero failures, on
      the generated layout.
@@ -31,6 +33,9 @@ HEAP_ARG = '4K'
 # Requests the demo makes for sure: calloc(1, sizeof(struct entry)) = 8 and
 # strdup of "sensor N reads NNNN mV" = 23 bytes.
 DEMO_SIZES = (8, 23)
+# RAM of one pool's state with -Dstats=true on Cortex-M: list head and
+# high-water count, and five counters (src/pool_list.h, src/pool_stats.h).
+POOL_STATE_SIZE = 28
 
 
 class Failed(Exception):
@@ -79,7 +84,7 @@ def main():
         step = 'configure'
         run([args.meson, 'setup', build, args.source_root,
              '--cross-file', os.path.join(args.source_root, 'cross', 'thumbv7m-picolibc.txt'),
-             '-Dtrace=true'])
+             '-Dtrace=true', '-Dstats=true'])
         step = 'build'
         run([args.meson, 'compile', '-C', build, 'demo', 'poolalloc-tune'])
 
@@ -104,6 +109,9 @@ def main():
             raise Failed('no layout in the generate output:\n%s' % gen)
         if int(total.group(1)) > HEAP:
             raise Failed('generated layout takes %s bytes, budget %d' % (total.group(1), HEAP))
+        if not re.search(r'^  \d+ pools, \d+ bytes of blocks \+ \d+ x %d bytes of pool records' % POOL_STATE_SIZE,
+                         gen, re.M):
+            raise Failed('generate does not charge %d bytes per pool:\n%s' % (POOL_STATE_SIZE, gen))
         if 'fallback off: 0 failures' not in gen:
             raise Failed('generate predicts failures:\n%s' % gen)
         pools = m.group(1)

@@ -1,43 +1,55 @@
 #!/usr/bin/env python3
 """Run test/trace_irq.c (-Dtrace=true) under QEMU and check its trace.
 
-A small reader of doc/trace-format.md, independent of poolalloc-tune, checks:
-the header is version 1 with this build's pointer size and record size; the
+A small reader of doc/trace-format.md, independent of poolalloc-tune (the
+layout and the operation codes come from include/poolalloc_trace.h, through
+tools/tune/trace_format.py), checks: the header is the current version with
+this build's pointer size, record size and per-pool state size (--stats:
+the build has -Dstats=true); the
 sequence numbers have no gap that a DROPPED record does not account for; the
 trace ends with END, whose seq is the number of events; events raised in the
 SysTick handler are there with the IN_IRQ flag (and none from thread mode
 has it: the handler's callers are distinct); the replay balances -- every
 free and realloc names a live block, no allocation returns a live block, and
 nothing is live at the end.  Then `poolalloc-tune report` must read it.
-Usage: test_trace_irq.py QEMU_RUN TUNE ELF
+Usage: test_trace_irq.py [--stats] QEMU_RUN TUNE ELF
 """
 import os
-import struct
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
-OPS = {1: 'malloc', 2: 'free', 3: 'calloc', 4: 'realloc', 5: 'reallocf', 6: 'reallocarray',
-       7: 'memalign', 8: 'aligned_alloc', 9: 'posix_memalign', 10: 'valloc', 11: 'pvalloc',
-       0x80: 'DROPPED', 0x81: 'END'}
-IN_IRQ = 1
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools' / 'tune'))
+import trace_format as fmt  # noqa: E402
+
+W = 4                       # Cortex-M
+IN_IRQ = fmt.RECORD_IN_IRQ
+# RAM of one pool's state on Cortex-M: free-list head and high-water count,
+# plus five counters with -Dstats=true (src/pool_list.h, src/pool_stats.h).
+POOL_STATE_SIZE = {False: 2 * W, True: 7 * W}
 
 
-def parse(data):
-    if data[:8] != b'PATRACE\0':
+def parse(data, stats):
+    head = fmt.unpack('HEADER', data, 0, W)
+    if head['magic'] != fmt.MAGIC:
         raise ValueError('bad magic')
-    version, header_size, w, _flags, _pools, _align, record_size, _res = struct.unpack_from('<HHBBHIHH', data, 8)
-    if version != 1 or w != 4 or record_size != 8 + 5 * w:
-        raise ValueError('header: version %d, W %d, record %d' % (version, w, record_size))
+    want = dict(version=fmt.VERSION, pointer_size=W, record_size=fmt.size('RECORD', W),
+                pool_state_size=POOL_STATE_SIZE[stats])
+    for field, value in want.items():
+        if head[field] != value:
+            raise ValueError('header: %s is %d, expected %d' % (field, head[field], value))
+    header_size, record_size = head['header_size'], head['record_size']
     if (len(data) - header_size) % record_size:
         raise ValueError('partial record at the end')
     records = []
     for off in range(header_size, len(data), record_size):
-        op, flags, res, seq, size, align, result, old, caller = struct.unpack_from('<BBHI5I', data, off)
-        if op not in OPS or res or flags & ~IN_IRQ:
+        r = fmt.unpack('RECORD', data, off, W)
+        if r['op'] not in fmt.OP_NAMES or r['reserved'] or r['flags'] & ~IN_IRQ:
             raise ValueError('bad record at byte %d' % off)
-        records.append(dict(op=OPS[op], flags=flags, seq=seq, size=size, align=align, result=result,
-                            old=old, caller=caller, offset=off))
+        r['op'] = fmt.OP_NAMES[r['op']]
+        r['offset'] = off
+        records.append(r)
     return records
 
 
@@ -91,6 +103,8 @@ def check(records):
 
 
 def main(argv):
+    stats = '--stats' in argv
+    argv = [a for a in argv if a != '--stats']
     if len(argv) != 4:
         sys.exit(__doc__)
     qemu_run, tune, elf = argv[1:]
@@ -104,7 +118,7 @@ def main(argv):
         trace = os.path.join(tmp, 'poolalloc.trace')
         data = open(trace, 'rb').read()
         try:
-            errors, irq, n = parse_and_check(data)
+            errors, irq, n = parse_and_check(data, stats)
         except ValueError as e:
             errors, irq, n = ['malformed trace: %s' % e], 0, 0
         rep = subprocess.run([tune, 'report', trace], capture_output=True, text=True)
@@ -117,8 +131,8 @@ def main(argv):
     return 1 if errors else 0
 
 
-def parse_and_check(data):
-    return check(parse(data))
+def parse_and_check(data, stats):
+    return check(parse(data, stats))
 
 
 if __name__ == '__main__':

@@ -45,15 +45,6 @@
 #define MAX_REPAIR_ROUNDS 64u
 #define SEED_SPREAD 1u /* pool counts tried on either side of the bound's best */
 
-/* Smallest valid block >= size (doc/design.md "Layout rules"). */
-static uint64_t round_block(uint64_t size, uint64_t ptr, uint64_t align)
-{
-    uint64_t block = size < ptr ? ptr : size;
-    while (!tune_valid_block(block, ptr, align))
-        block = block < align ? block + 1 : (block + align - 1) / align * align;
-    return block;
-}
-
 /* ---- Historic-maximum segment tree: range add, per-leaf peak --------------- */
 
 struct peak_tree {
@@ -265,9 +256,9 @@ static int trim_all(const struct trace *t, struct tune_layout *lay)
     return 0;
 }
 
-static uint64_t layout_bytes(const struct tune_layout *lay)
+static uint64_t layout_bytes(const struct tune_layout *lay, uint64_t record)
 {
-    uint64_t bytes = TUNE_POOL_RECORD_BYTES * lay->count;
+    uint64_t bytes = record * lay->count;
     for (size_t k = 0; k < lay->count; k++)
         bytes += lay->block[k] * lay->capacity[k];
     return bytes;
@@ -290,20 +281,21 @@ static void bound_layout(const uint64_t *cand, const uint64_t *peak, size_t n, c
 
 /* ---- The search ---------------------------------------------------------------- */
 
-int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, unsigned pointer_size,
-                           uint64_t alignment, size_t max_pools, const struct tune_layout *seed,
-                           struct tune_fallback *out, char *err, size_t err_len)
+int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, const struct tune_target *target,
+                           const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len)
 {
+    size_t max_pools = target->max_pools;
+    uint64_t record = target->pool_state_bytes;
     memset(out, 0, sizeof *out);
     struct tune_layout *lay = &out->optimum.layout;
-    lay->malloc_align = alignment;
+    lay->malloc_align = target->alignment;
     for (size_t i = 0; i < m->demand_count; i++)
         if (m->demand[i].key >= m->size_count) {
             (void)snprintf(err, err_len, "over-aligned requests: only the exact search serves them");
             return 1;
         }
-    if (max_pools == 0 || max_pools > TRACE_MAX_POOLS)
-        max_pools = TRACE_MAX_POOLS;
+    if (max_pools == 0 || max_pools > POOLALLOC_TRACE_MAX_POOLS)
+        max_pools = POOLALLOC_TRACE_MAX_POOLS;
     int rc = -1;
     size_t n = 0;
     uint64_t *cand = malloc((m->size_count + 1) * sizeof *cand);
@@ -315,7 +307,7 @@ int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, un
     if (cand == NULL || first == NULL || peak == NULL)
         goto oom;
     for (size_t i = 0; i < m->size_count; i++) {
-        uint64_t block = round_block(m->sizes[i], pointer_size, alignment);
+        uint64_t block = tune_round_valid(m->sizes[i], 1, target->pointer_size, target->alignment);
         if (block > UINT32_MAX) {
             (void)snprintf(err, err_len, "a request of %llu bytes needs a block above 4 GiB",
                            (unsigned long long)m->sizes[i]);
@@ -348,7 +340,7 @@ int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, un
     size_t best_p = 0;
     for (size_t p = 0; p < layers; p++) {
         layer(cand, peak, n, p == 0 ? 0 : INT64_MAX, p == 0 ? NULL : &cost[(p - 1) * n], &cost[p * n],
-              &from[p * n], hull, TUNE_POOL_RECORD_BYTES);
+              &from[p * n], hull, record);
         if (cost[p * n + n - 1] < cost[best_p * n + n - 1])
             best_p = p;
     }
@@ -361,12 +353,12 @@ int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, un
     for (size_t p = best_p > SEED_SPREAD ? best_p - SEED_SPREAD : 0; p < layers && p <= best_p + SEED_SPREAD; p++) {
         if (cost[p * n + n - 1] == INT64_MAX)
             continue;
-        struct tune_layout seeded = { .malloc_align = alignment };
+        struct tune_layout seeded = { .malloc_align = target->alignment };
         bound_layout(cand, peak, n, from, p + 1, &seeded);
         unsigned rounds;
         if (repair(t, &seeded, &rounds, err, err_len) != 0 || trim_all(t, &seeded) != 0)
             goto done;
-        if (!found || layout_bytes(&seeded) < layout_bytes(lay)) {
+        if (!found || layout_bytes(&seeded, record) < layout_bytes(lay, record)) {
             *lay = seeded;
             out->repairs = rounds;
             found = true;
@@ -378,14 +370,15 @@ int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, un
         struct tune_layout other = *seed;
         if (trim_all(t, &other) != 0)
             goto oom;
-        if (layout_bytes(&other) < layout_bytes(lay))
+        if (layout_bytes(&other, record) < layout_bytes(lay, record))
             *lay = other;
     }
     for (size_t p = 0; p < lay->count; p++) {
         out->optimum.peak[p] = lay->capacity[p];
         out->optimum.block_bytes += lay->block[p] * lay->capacity[p];
     }
-    out->optimum.total_bytes = layout_bytes(lay);
+    out->optimum.pool_state_bytes = record;
+    out->optimum.total_bytes = layout_bytes(lay, record);
     rc = 0;
     goto done;
 oom:

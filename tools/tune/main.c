@@ -22,6 +22,7 @@
 static const char usage_text[] =
     "usage: poolalloc-tune report TRACE [--svg FILE]\n"
     "       poolalloc-tune generate TRACE --heap-size SIZE [--max-pools N] [--alignment A] [--headroom PCT]\n"
+    "                               [--no-fallback]\n"
     "       poolalloc-tune --help\n"
     "\n"
     "Reads a poolalloc allocation trace (doc/trace-format.md; build with -Dtrace=true).\n"
@@ -35,17 +36,21 @@ static const char usage_text[] =
     "          --svg FILE   also draw each pool's occupancy over the trace.\n"
     "\n"
     "generate  the layout with the fewest bytes that serves every request of the\n"
-    "          trace with no failure, and the meson configure line for it.  Exact over\n"
-    "          layouts in which every request is served by the pool the allocator\n"
-    "          tries first (so the layout also works with -Dfallback=false); a\n"
-    "          cheaper layout that relies on fallback spilling is not searched for.\n"
+    "          trace with no failure, and the meson configure line for it.  Two\n"
+    "          searches: exact over layouts in which every request is served by the\n"
+    "          pool the allocator tries first (they also work with -Dfallback=false),\n"
+    "          and over layouts that rely on fallback spilling (plain requests only;\n"
+    "          every candidate verified by replaying the trace, with a lower bound no\n"
+    "          such layout beats).  The cheaper is used unless --no-fallback.\n"
     "          A pool's capacity is the peak live count of the requests it serves;\n"
-    "          each pool also costs 8 bytes of RAM for its record, counted in the\n"
-    "          budget.  The rest of the budget becomes headroom, in proportion to\n"
-    "          each pool's peak.\n"
+    "          each pool also costs the RAM of its state record, as the trace says\n"
+    "          (8 bytes with the default options, 28 with -Dstats=true), counted in\n"
+    "          the budget.  The rest of the budget becomes headroom, in proportion\n"
+    "          to each pool's peak.\n"
     "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes)\n"
     "          --max-pools N     at most N pools (default and maximum 255)\n"
     "          --alignment A     the -Dalignment of the new build (default: the trace's)\n"
+    "          --no-fallback     only layouts that work with -Dfallback=false\n"
     "          --headroom PCT    spare blocks = PCT% of each pool's peak (rounded up),\n"
     "                            leaving the rest of the budget unused; 0 = the bare\n"
     "                            optimum (default: fill the budget)\n"
@@ -96,18 +101,6 @@ static int load(const char *path, struct trace *t)
     return 0;
 }
 
-/* The layout recorded in the trace header. */
-static void recorded_layout(const struct trace *t, struct tune_layout *lay)
-{
-    memset(lay, 0, sizeof *lay);
-    lay->malloc_align = t->alignment;
-    lay->count = t->pool_count;
-    for (unsigned k = 0; k < t->pool_count; k++) {
-        lay->block[k] = t->pools[k].block;
-        lay->capacity[k] = t->pools[k].capacity;
-    }
-}
-
 static void print_layout_arg(FILE *f, const struct tune_layout *lay)
 {
     for (size_t k = 0; k < lay->count; k++)
@@ -120,15 +113,22 @@ static double percent(uint64_t part, uint64_t whole)
     return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
 }
 
+/* "note: COUNT TEXT", when count is not 0. */
+static void note(uint64_t count, const char *text)
+{
+    if (count > 0)
+        printf("note: %llu %s\n", (unsigned long long)count, text);
+}
+
 /* Header lines and integrity warnings common to both commands. */
 static void print_trace_summary(const char *path, const struct trace *t, const struct tune_model *m)
 {
     printf("trace: %s: %zu records, pointer size %u, alignment %llu, fallback %s\n", path,
            t->event_count, t->pointer_size, (unsigned long long)t->alignment,
-           (t->flags & TRACE_FLAG_FALLBACK) != 0 ? "on" : "off");
+           (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0 ? "on" : "off");
     printf("recorded layout: ");
     struct tune_layout lay;
-    recorded_layout(t, &lay);
+    tune_recorded_layout(t, &lay);
     print_layout_arg(stdout, &lay);
     printf("\n");
     if (t->dropped > 0)
@@ -140,15 +140,9 @@ static void print_trace_summary(const char *path, const struct trace *t, const s
                (unsigned long long)t->seq_missing, t->seq_jumps, t->first_jump_offset);
     if (!t->has_end)
         printf("note: no END record: the program did not finish, or the recorder was not flushed\n");
-    if (m->unknown_frees > 0)
-        printf("note: %llu frees or reallocs of pointers the trace never returned\n",
-               (unsigned long long)m->unknown_frees);
-    if (m->reused_live > 0)
-        printf("note: %llu results were still live in the trace (a lost free, or events out of order)\n",
-               (unsigned long long)m->reused_live);
-    if (m->aligned_reallocs > 0)
-        printf("note: %llu reallocs grew over-aligned blocks; modelled as moving to a plain pool\n",
-               (unsigned long long)m->aligned_reallocs);
+    note(m->unknown_frees, "frees or reallocs of pointers the trace never returned");
+    note(m->reused_live, "results were still live in the trace (a lost free, or events out of order)");
+    note(m->aligned_reallocs, "reallocs grew over-aligned blocks; modelled as moving to a plain pool");
     uint64_t requests = m->allocations + m->invalid_requests + m->excluded_large;
     printf("requests: %llu allocations (%llu failed in the trace, %llu invalid), %llu frees, "
            "%llu in interrupt handlers\n",
@@ -181,7 +175,7 @@ static void print_histogram(const struct tune_model *m)
 
 static void print_replay(const struct trace *t, const struct tune_layout *lay, const struct tune_replay *r)
 {
-    bool fallback = (t->flags & TRACE_FLAG_FALLBACK) != 0;
+    bool fallback = (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0;
     printf("\nrecorded layout, replayed (first pool that fits%s):\n",
            fallback ? ", then larger pools" : ", no fallback");
     printf("  %4s %8s %9s %10s %12s %8s %10s %9s\n", "pool", "block", "capacity", "high water",
@@ -313,13 +307,13 @@ static int cmd_report(int argc, char **argv)
     struct tune_model m;
     struct tune_layout lay;
     struct tune_replay r;
-    recorded_layout(&t, &lay);
+    tune_recorded_layout(&t, &lay);
     if (tune_model_build(&t, t.alignment, UINT64_MAX, &m) != 0) {
         trace_free(&t);
         fprintf(stderr, "poolalloc-tune: out of memory\n");
         return 1;
     }
-    if (tune_replay(&t, &lay, (t.flags & TRACE_FLAG_FALLBACK) != 0, true, svg ? SVG_SAMPLES : 0, &r) != 0) {
+    if (tune_replay(&t, &lay, (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, true, svg ? SVG_SAMPLES : 0, &r) != 0) {
         tune_model_free(&m);
         trace_free(&t);
         fprintf(stderr, "poolalloc-tune: out of memory\n");
@@ -343,30 +337,77 @@ struct gen_args {
     uint64_t heap, max_pools, alignment;
     long headroom;           /* -1: fill the budget */
     bool have_heap, have_alignment;
+    bool no_fallback;        /* --no-fallback: only layouts that serve with fallback off */
 };
+
+/* Each option of generate stores its value n in *g; NULL, or the message
+ * for a value out of range (one %s: the value as given). */
+static const char *set_heap_size(struct gen_args *g, uint64_t n)
+{
+    g->heap = n;
+    g->have_heap = true;
+    return NULL;
+}
+
+static const char *set_max_pools(struct gen_args *g, uint64_t n)
+{
+    if (n == 0 || n > POOLALLOC_TRACE_MAX_POOLS)
+        return "generate: --max-pools %s: must be 1 to 255";
+    g->max_pools = n;
+    return NULL;
+}
+
+static const char *set_alignment(struct gen_args *g, uint64_t n)
+{
+    if (!tune_is_pow2(n))
+        return "generate: --alignment %s: must be a power of two";
+    g->alignment = n;
+    g->have_alignment = true;
+    return NULL;
+}
+
+static const char *set_headroom(struct gen_args *g, uint64_t n)
+{
+    if (n > 100000)
+        return "generate: --headroom %s: at most 100000 (percent)";
+    g->headroom = (long)n;
+    return NULL;
+}
+
+static const struct gen_option {
+    const char *name;
+    const char *(*set)(struct gen_args *g, uint64_t n);
+} gen_options[] = {
+    { "--heap-size", set_heap_size },
+    { "--max-pools", set_max_pools },
+    { "--alignment", set_alignment },
+    { "--headroom", set_headroom },
+};
+
+/* The option `arg` names (as "--name" or "--name=value"), or NULL. */
+static const struct gen_option *find_gen_option(const char *arg)
+{
+    for (size_t o = 0; o < sizeof gen_options / sizeof gen_options[0]; o++) {
+        size_t len = strlen(gen_options[o].name);
+        if (strncmp(arg, gen_options[o].name, len) == 0 && (arg[len] == '\0' || arg[len] == '='))
+            return &gen_options[o];
+    }
+    return NULL;
+}
 
 /* Parse generate's arguments; 0 or 2 (reported). */
 static int parse_generate(int argc, char **argv, struct gen_args *g)
 {
-    g->max_pools = TRACE_MAX_POOLS;
+    g->max_pools = POOLALLOC_TRACE_MAX_POOLS;
     g->headroom = -1;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        static const char *const opts[] = { "--heap-size", "--max-pools", "--alignment", "--headroom" };
-        size_t o = 0;
-        for (; o < 4; o++) {
-            size_t len = strlen(opts[o]);
-            if (strncmp(a, opts[o], len) == 0 && (a[len] == '\0' || a[len] == '=')) {
-                if (a[len] == '=')
-                    v = a + len + 1;
-                else if (i + 1 < argc)
-                    v = argv[++i];
-                else
-                    return usage_error("generate: %s needs a value", a);
-                break;
-            }
+        const char *a = argv[i];
+        if (strcmp(a, "--no-fallback") == 0) {
+            g->no_fallback = true;
+            continue;
         }
-        if (o == 4) {
+        const struct gen_option *option = find_gen_option(a);
+        if (option == NULL) {
             if (a[0] == '-' && a[1] != '\0')
                 return usage_error("generate: unknown option %s", a);
             if (g->path != NULL)
@@ -374,26 +415,19 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
             g->path = a;
             continue;
         }
+        const char *v = strchr(a, '=');
+        if (v != NULL)
+            v++;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else
+            return usage_error("generate: %s needs a value", a);
         uint64_t n;
         if (!parse_size(v, &n))
             return usage_error("generate: bad number '%s' (digits, optionally K or M)", v);
-        if (o == 0) {
-            g->heap = n;
-            g->have_heap = true;
-        } else if (o == 1) {
-            if (n == 0 || n > TRACE_MAX_POOLS)
-                return usage_error("generate: --max-pools %s: must be 1 to 255", v);
-            g->max_pools = n;
-        } else if (o == 2) {
-            if (n == 0 || (n & (n - 1)) != 0)
-                return usage_error("generate: --alignment %s: must be a power of two", v);
-            g->alignment = n;
-            g->have_alignment = true;
-        } else {
-            if (n > 100000)
-                return usage_error("generate: --headroom %s: at most 100000 (percent)", v);
-            g->headroom = (long)n;
-        }
+        const char *out_of_range = option->set(g, n);
+        if (out_of_range != NULL)
+            return usage_error(out_of_range, v);
     }
     if (g->path == NULL)
         return usage_error("generate: no trace file given%s", "");
@@ -413,6 +447,129 @@ static void print_layout_table(const struct tune_optimum *o)
     }
 }
 
+/* The requests the model left out, and why. */
+static void print_left_out(const struct tune_model *m)
+{
+    note(m->excluded_large, "failed requests larger than the budget are left out");
+    note(m->invalid_requests, "invalid requests (bad alignment or size overflow) can never succeed; left out");
+}
+
+static void print_minimum(const struct tune_optimum *o)
+{
+    printf("\nminimum layout (every request served by the pool the allocator tries first; "
+           "also works with -Dfallback=false):\n");
+    printf("  %zu pools, %llu bytes of blocks + %zu x %llu bytes of pool records = %llu bytes\n",
+           o->layout.count, (unsigned long long)o->block_bytes, o->layout.count,
+           (unsigned long long)o->pool_state_bytes, (unsigned long long)o->total_bytes);
+}
+
+static void print_headroom(const struct gen_args *g, bool fitted)
+{
+    if (g->headroom < 0)
+        printf("headroom: the rest of the budget, in proportion to each pool's peak\n");
+    else if (fitted)
+        printf("headroom: %ld%% of each pool's peak\n", g->headroom);
+    else
+        printf("headroom: %ld%% of each pool's peak does not fit; the budget is filled in proportion "
+               "to each pool's peak instead\n", g->headroom);
+}
+
+/* The layout with its headroom, its replay (fallback off) and the configure
+ * line; 0, or 1 when out of memory (reported). */
+static int print_budget_layout(const struct trace *t, const struct gen_args *g, const struct tune_optimum *o,
+                               uint64_t minimum, bool fallback)
+{
+    printf("\nlayout for a budget of %llu bytes:\n", (unsigned long long)g->heap);
+    print_layout_table(o);
+    printf("  total %llu bytes (minimum %llu): %llu in blocks, %llu in pool records; %llu of the budget unused\n",
+           (unsigned long long)o->total_bytes, (unsigned long long)minimum, (unsigned long long)o->block_bytes,
+           (unsigned long long)(o->total_bytes - o->block_bytes), (unsigned long long)(g->heap - o->total_bytes));
+    struct tune_replay r;
+    if (tune_replay(t, &o->layout, fallback, false, 0, &r) != 0) {
+        fprintf(stderr, "poolalloc-tune: out of memory\n");
+        return 1;
+    }
+    printf("  replay of the trace on this layout, fallback %s: %llu failures\n", fallback ? "on" : "off",
+           (unsigned long long)(r.failures - r.invalid));
+    tune_replay_free(&r);
+    printf("\nmeson configure -Dpools=");
+    print_layout_arg(stdout, &o->layout);
+    if (g->alignment != 8)
+        printf(" -Dalignment=%llu", (unsigned long long)g->alignment);
+    printf(" BUILDDIR\n");
+    return 0;
+}
+
+/* The fallback-aware search's result beside the exact one; replaces *o
+ * by it when it is cheaper and allowed.  True if *o relies on fallback now;
+ * *failed when the search failed (reported). */
+static bool consider_fallback(const struct trace *t, const struct gen_args *g, const struct tune_model *m,
+                              const struct tune_target *target, struct tune_optimum *o, bool *failed)
+{
+    struct tune_fallback f;
+    char err[200];
+    int rc = tune_optimise_fallback(t, m, target, &o->layout, &f, err, sizeof err);
+    *failed = rc < 0;
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "poolalloc-tune: %s\n", err);
+        else
+            printf("no layout relying on fallback searched: %s\n", err);
+        return false;
+    }
+    printf("\nminimum layout relying on fallback (a full pool spills into larger ones; verified by "
+           "replaying the trace):\n");
+    printf("  %zu pools, %llu bytes of blocks + %zu x %llu bytes of pool records = %llu bytes\n",
+           f.optimum.layout.count, (unsigned long long)f.optimum.block_bytes, f.optimum.layout.count,
+           (unsigned long long)f.optimum.pool_state_bytes, (unsigned long long)f.optimum.total_bytes);
+    printf("  no layout with fallback needs less than %llu bytes: this one is within %.1f%% of that bound\n",
+           (unsigned long long)f.lower_bound, percent(f.optimum.total_bytes - f.lower_bound, f.lower_bound));
+    if (g->no_fallback || f.optimum.total_bytes >= o->total_bytes) {
+        printf("using the layout that needs no fallback%s\n",
+               g->no_fallback ? " (--no-fallback)" : ": it is no dearer");
+        return false;
+    }
+    printf("using the layout relying on fallback, %llu bytes less (--no-fallback for the other; "
+           "the firmware needs -Dfallback=true, the default)\n",
+           (unsigned long long)(o->total_bytes - f.optimum.total_bytes));
+    *o = f.optimum;
+    return true;
+}
+
+/* Optimise model m of trace t for the budget and print the result; the
+ * exit status. */
+static int generate_layout(const struct trace *t, const struct gen_args *g, const struct tune_model *m)
+{
+    const struct tune_target target = { .pointer_size = t->pointer_size, .alignment = g->alignment,
+                                        .pool_state_bytes = t->pool_state_size,
+                                        .max_pools = (size_t)g->max_pools };
+    struct tune_optimum o;
+    char err[200];
+    if (tune_optimise(m, &target, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "poolalloc-tune: %s\n", err);
+        return 1;
+    }
+    if (o.layout.count == 0) {
+        printf("\nthe trace allocates nothing: no layout to generate\n");
+        return 0;
+    }
+    print_minimum(&o);
+    bool failed = false;
+    bool fallback = consider_fallback(t, g, m, &target, &o, &failed);
+    if (failed)
+        return 1;
+    if (o.total_bytes > g->heap) {
+        print_layout_table(&o);
+        printf("\nDOES NOT FIT: the trace needs at least %llu bytes (with at most %llu pools); "
+               "the budget is %llu bytes\n",
+               (unsigned long long)o.total_bytes, (unsigned long long)g->max_pools, (unsigned long long)g->heap);
+        return 3;
+    }
+    uint64_t minimum = o.total_bytes;
+    print_headroom(g, tune_headroom(&o, g->heap, g->headroom));
+    return print_budget_layout(t, g, &o, minimum, fallback);
+}
+
 static int cmd_generate(int argc, char **argv)
 {
     struct gen_args g = { 0 };
@@ -430,73 +587,16 @@ static int cmd_generate(int argc, char **argv)
         return 2;
     }
     struct tune_model m;
-    uint64_t limit = g.heap > TUNE_POOL_RECORD_BYTES ? g.heap - TUNE_POOL_RECORD_BYTES : 0;
+    /* No request above the budget less one pool's state can be served. */
+    uint64_t limit = g.heap > t.pool_state_size ? g.heap - t.pool_state_size : 0;
     if (tune_model_build(&t, g.alignment, limit, &m) != 0) {
         trace_free(&t);
         fprintf(stderr, "poolalloc-tune: out of memory\n");
         return 1;
     }
     print_trace_summary(g.path, &t, &m);
-    if (m.excluded_large > 0)
-        printf("note: %llu failed requests larger than the budget are left out\n",
-               (unsigned long long)m.excluded_large);
-    if (m.invalid_requests > 0)
-        printf("note: %llu invalid requests (bad alignment or size overflow) can never succeed; left out\n",
-               (unsigned long long)m.invalid_requests);
-    struct tune_optimum o;
-    char err[200];
-    int rc = 0;
-    if (tune_optimise(&m, t.pointer_size, g.alignment, (size_t)g.max_pools, &o, err, sizeof err) != 0) {
-        fprintf(stderr, "poolalloc-tune: %s\n", err);
-        rc = 1;
-        goto out;
-    }
-    if (o.layout.count == 0) {
-        printf("\nthe trace allocates nothing: no layout to generate\n");
-        goto out;
-    }
-    printf("\nminimum layout (every request served by the pool the allocator tries first; "
-           "also works with -Dfallback=false):\n");
-    printf("  %zu pools, %llu bytes of blocks + %zu x %u bytes of pool records = %llu bytes\n",
-           o.layout.count, (unsigned long long)o.block_bytes, o.layout.count, TUNE_POOL_RECORD_BYTES,
-           (unsigned long long)o.total_bytes);
-    if (o.total_bytes > g.heap) {
-        print_layout_table(&o);
-        printf("\nDOES NOT FIT: the trace needs at least %llu bytes (with at most %llu pools); "
-               "the budget is %llu bytes\n",
-               (unsigned long long)o.total_bytes, (unsigned long long)g.max_pools, (unsigned long long)g.heap);
-        rc = 3;
-        goto out;
-    }
-    uint64_t minimum = o.total_bytes;
-    bool fitted = tune_headroom(&o, g.heap, g.headroom);
-    if (g.headroom < 0)
-        printf("headroom: the rest of the budget, in proportion to each pool's peak\n");
-    else if (fitted)
-        printf("headroom: %ld%% of each pool's peak\n", g.headroom);
-    else
-        printf("headroom: %ld%% of each pool's peak does not fit; the budget is filled in proportion "
-               "to each pool's peak instead\n", g.headroom);
-    printf("\nlayout for a budget of %llu bytes:\n", (unsigned long long)g.heap);
-    print_layout_table(&o);
-    printf("  total %llu bytes (minimum %llu): %llu in blocks, %llu in pool records; %llu of the budget unused\n",
-           (unsigned long long)o.total_bytes, (unsigned long long)minimum, (unsigned long long)o.block_bytes,
-           (unsigned long long)(o.total_bytes - o.block_bytes), (unsigned long long)(g.heap - o.total_bytes));
-    struct tune_replay r;
-    if (tune_replay(&t, &o.layout, false, false, 0, &r) != 0) {
-        fprintf(stderr, "poolalloc-tune: out of memory\n");
-        rc = 1;
-        goto out;
-    }
-    printf("  replay of the trace on this layout, fallback off: %llu failures\n",
-           (unsigned long long)(r.failures - r.invalid));
-    tune_replay_free(&r);
-    printf("\nmeson configure -Dpools=");
-    print_layout_arg(stdout, &o.layout);
-    if (g.alignment != 8)
-        printf(" -Dalignment=%llu", (unsigned long long)g.alignment);
-    printf(" BUILDDIR\n");
-out:
+    print_left_out(&m);
+    int rc = generate_layout(&t, &g, &m);
     tune_model_free(&m);
     trace_free(&t);
     return rc;

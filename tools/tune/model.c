@@ -110,6 +110,17 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+size_t tune_sort_unique(uint64_t *v, size_t n)
+{
+    if (n > 0)
+        qsort(v, n, sizeof *v, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
+    return u;
+}
+
 static int cmp_leak(const void *a, const void *b)
 {
     const struct tune_leak *x = a, *y = b;
@@ -291,7 +302,7 @@ static bool excluded(const struct trace_event *e, uint64_t n, uint64_t limit)
 /* Pass 1: the sorted distinct requested sizes.  0 or -1 (memory). */
 static int collect_sizes(const struct trace *t, uint64_t malloc_align, uint64_t limit, struct tune_model *m)
 {
-    m->sizes = malloc((t->event_count + 1) * sizeof *m->sizes);
+    m->sizes = calloc(t->event_count + 1, sizeof *m->sizes);
     if (m->sizes == NULL)
         return -1;
     for (size_t i = 0; i < t->event_count; i++) {
@@ -300,13 +311,7 @@ static int collect_sizes(const struct trace *t, uint64_t malloc_align, uint64_t 
         if (tune_request(e, malloc_align, t->pointer_size, &n, &a) == REQ_ALLOC && !excluded(e, n, limit))
             m->sizes[m->size_count++] = n;
     }
-    if (m->size_count > 0)
-        qsort(m->sizes, m->size_count, sizeof *m->sizes, cmp_u64);
-    size_t u = 0;
-    for (size_t i = 0; i < m->size_count; i++)
-        if (u == 0 || m->sizes[u - 1] != m->sizes[i])
-            m->sizes[u++] = m->sizes[i];
-    m->size_count = u;
+    m->size_count = tune_sort_unique(m->sizes, m->size_count);
     return 0;
 }
 
@@ -317,16 +322,15 @@ static void model_event(struct builder *b, struct ptrmap *map, const struct trac
     struct tune_model *m = b->m;
     uint64_t n = 0, a = 0;
     enum request_kind kind = tune_request(e, malloc_align, t->pointer_size, &n, &a);
-    if ((e->flags & TRACE_EVENT_IN_IRQ) != 0)
+    if ((e->flags & POOLALLOC_TRACE_RECORD_IN_IRQ) != 0)
         m->irq_events++;
-    if (e->op == TRACE_OP_DROPPED || e->op == TRACE_OP_END)
+    if (tune_is_control(e->op))
         return;
-    if (e->op == TRACE_OP_FREE) {
+    if (e->op == POOLALLOC_TRACE_OP_FREE) {
         free_pointer(b, map, e->old);
         return;
     }
-    bool is_realloc = e->op == TRACE_OP_REALLOC || e->op == TRACE_OP_REALLOCF ||
-                      e->op == TRACE_OP_REALLOCARRAY;
+    bool is_realloc = tune_is_realloc(e->op);
     if (kind == REQ_NONE) {                      /* realloc(p, 0) */
         free_pointer(b, map, e->old);
         return;
@@ -338,7 +342,7 @@ static void model_event(struct builder *b, struct ptrmap *map, const struct trac
             m->excluded_large++;
         if (e->result == 0)
             m->failed_in_trace++;
-        if (is_realloc && e->op == TRACE_OP_REALLOCF && e->result == 0)
+        if (is_realloc && e->op == POOLALLOC_TRACE_OP_REALLOCF && e->result == 0)
             free_pointer(b, map, e->old);
         return;
     }
@@ -351,7 +355,7 @@ static void model_event(struct builder *b, struct ptrmap *map, const struct trac
     if (e->result == 0) {
         m->failed_in_trace++;
         momentary(b, si, a, id);
-        if (e->op == TRACE_OP_REALLOCF && id != UINT32_MAX)
+        if (e->op == POOLALLOC_TRACE_OP_REALLOCF && id != UINT32_MAX)
             end_object(b, map, id);
         return;
     }

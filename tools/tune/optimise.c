@@ -6,8 +6,9 @@
  * allocator tries first (smallest block large enough, and for an
  * over-aligned request naturally aligned enough); a pool's capacity is the
  * peak over time of the live count of the requests it serves; the cost is
- * sum(block * capacity) + TUNE_POOL_RECORD_BYTES per pool.  Such a layout
- * serves the trace with fallback off as well as on.
+ * sum(block * capacity) plus, per pool, the RAM of its state record (the
+ * trace's pool_state_size).  Such a layout serves the trace with fallback
+ * off as well as on.
  *
  * Search: dynamic programming over candidate blocks in increasing order.  A
  * pool's requests are the plain sizes between the previous block (exclusive)
@@ -30,35 +31,31 @@
 #define MAX_CANDIDATES_ALIGNED 512u
 #define INF UINT64_MAX
 
-/* Smallest valid block >= x that is a multiple of g (g = 1, or a power of
- * two above the alignment). */
-static uint64_t round_valid(uint64_t x, uint64_t g, uint64_t ptr, uint64_t align)
-{
-    if (g > 1)
-        return x == 0 ? g : (x + g - 1) / g * g;
-    if (align == 0)
-        align = 1;
-    if (x < ptr)
-        x = ptr;
-    if (x >= align)
-        return (x + align - 1) / align * align;
-    uint64_t b = ptr;
-    while (b < x)
-        b *= 2;
-    return b;
-}
-
 struct dp {
     const struct tune_model *m;
+    uint64_t pool_state_bytes; /* RAM of each pool's state record */
     uint64_t *cand;            /* candidate blocks, ascending */
     size_t ncand;
     size_t *hi;                /* hi[j] = first size index with size > cand[j] */
     size_t *plain_prefix;      /* plain_prefix[i] = used plain sizes among 0..i-1 */
     bool *class_used;
     size_t classes;            /* K */
+    uint32_t full;             /* the classes some request uses */
     uint32_t *peak_cache;      /* [(lo, hi, delta)] + 1; 0 = not computed; NULL = none */
     size_t nsizes;
+    /* States (j, mask, p): j = 0 (no pool yet) or 1 + candidate index of the
+     * last pool; mask = classes served; p = pools used (only when limited). */
+    size_t max_pools;
+    bool limited;              /* max_pools < ncand: the pool count is part of the state */
+    size_t masks, pdim, nstates;
+    uint64_t *cost;            /* cheapest cost of reaching each state, INF if unreachable */
+    uint32_t *back;            /* the state it was reached from */
 };
+
+static size_t state_of(const struct dp *d, size_t j, size_t mask, size_t p)
+{
+    return (j * d->masks + mask) * d->pdim + p;
+}
 
 /* Peak live count of plain sizes [lo, hi) plus the classes in delta. */
 static uint64_t peak_of(struct dp *d, size_t lo, size_t hi, uint32_t delta)
@@ -86,12 +83,6 @@ static uint64_t peak_of(struct dp *d, size_t lo, size_t hi, uint32_t delta)
     return (uint64_t)peak;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Fill d->cand; 0, or -1 with err. */
 static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, size_t err_len)
 {
@@ -109,7 +100,7 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
             max_align = m->classes[c].align;
     }
     if (max_size > UINT32_MAX || max_align > UINT32_MAX ||
-        round_valid(max_size, max_align, ptr, align) > UINT32_MAX) {
+        tune_round_valid(max_size, max_align, ptr, align) > UINT32_MAX) {
         (void)snprintf(err, err_len, "a request of %llu bytes (alignment %llu) needs a block above 4 GiB",
                        (unsigned long long)max_size, (unsigned long long)max_align);
         return -1;
@@ -120,9 +111,9 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
             goto oom;
         for (size_t i = 0; i < m->size_count; i++)
             if (d->plain_prefix[i + 1] != d->plain_prefix[i])
-                d->cand[d->ncand++] = round_valid(m->sizes[i], 1, ptr, align);
+                d->cand[d->ncand++] = tune_round_valid(m->sizes[i], 1, ptr, align);
     } else {
-        uint64_t top = round_valid(max_size, max_align, ptr, align);
+        uint64_t top = tune_round_valid(max_size, max_align, ptr, align);
         d->cand = malloc((MAX_CANDIDATES_ALIGNED + 1) * sizeof *d->cand);
         if (d->cand == NULL)
             goto oom;
@@ -136,12 +127,7 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
             d->cand[d->ncand++] = b;
         }
     }
-    qsort(d->cand, d->ncand, sizeof *d->cand, cmp_u64);
-    size_t u = 0;
-    for (size_t j = 0; j < d->ncand; j++)
-        if (u == 0 || d->cand[u - 1] != d->cand[j])
-            d->cand[u++] = d->cand[j];
-    d->ncand = u;
+    d->ncand = tune_sort_unique(d->cand, d->ncand);
     d->hi = malloc((d->ncand + 1) * sizeof *d->hi);
     if (d->hi == NULL)
         goto oom;
@@ -164,145 +150,151 @@ static void free_dp(struct dp *d)
     free(d->plain_prefix);
     free(d->class_used);
     free(d->peak_cache);
+    free(d->cost);
+    free(d->back);
 }
 
-int tune_optimise(const struct tune_model *m, unsigned pointer_size, uint64_t alignment,
-                  size_t max_pools, struct tune_optimum *out, char *err, size_t err_len)
+static int out_of_memory(char *err, size_t err_len)
 {
-    memset(out, 0, sizeof *out);
-    out->layout.malloc_align = alignment;
-    struct dp d = { .m = m, .classes = m->class_count, .nsizes = m->size_count };
-    uint64_t *cost = NULL;
-    uint32_t *back = NULL;
-    int rc = -1;
-    if (max_pools == 0 || max_pools > TRACE_MAX_POOLS)
-        max_pools = TRACE_MAX_POOLS;
-    if (m->class_count > TUNE_MAX_CLASSES) {
-        (void)snprintf(err, err_len, "%zu distinct over-aligned (size, alignment) requests; the exact "
-                       "search handles at most %u", m->class_count, TUNE_MAX_CLASSES);
-        return -1;
-    }
-    d.plain_prefix = calloc(m->size_count + 1, sizeof *d.plain_prefix);
-    d.class_used = calloc(m->class_count + 1, sizeof *d.class_used);
-    if (d.plain_prefix == NULL || d.class_used == NULL) {
-        (void)snprintf(err, err_len, "out of memory");
-        goto done;
-    }
-    {
-        bool *plain_used = calloc(m->size_count + 1, sizeof *plain_used);
-        if (plain_used == NULL) {
-            (void)snprintf(err, err_len, "out of memory");
-            goto done;
-        }
-        for (size_t i = 0; i < m->demand_count; i++) {
-            uint32_t key = m->demand[i].key;
-            if (key < m->size_count)
-                plain_used[key] = true;
-            else
-                d.class_used[key - m->size_count] = true;
-        }
-        for (size_t i = 0; i < m->size_count; i++)
-            d.plain_prefix[i + 1] = d.plain_prefix[i] + plain_used[i];
+    (void)snprintf(err, err_len, "out of memory");
+    return -1;
+}
+
+/* Which plain sizes (d->plain_prefix) and classes (d->class_used, d->full)
+ * some demand uses.  0, or -1 with err. */
+static int mark_used(struct dp *d, char *err, size_t err_len)
+{
+    const struct tune_model *m = d->m;
+    d->plain_prefix = calloc(m->size_count + 1, sizeof *d->plain_prefix);
+    d->class_used = calloc(m->class_count + 1, sizeof *d->class_used);
+    bool *plain_used = calloc(m->size_count + 1, sizeof *plain_used);
+    if (d->plain_prefix == NULL || d->class_used == NULL || plain_used == NULL) {
         free(plain_used);
+        return out_of_memory(err, err_len);
     }
-    uint32_t full = 0;
+    for (size_t i = 0; i < m->demand_count; i++) {
+        uint32_t key = m->demand[i].key;
+        if (key < m->size_count)
+            plain_used[key] = true;
+        else
+            d->class_used[key - m->size_count] = true;
+    }
+    for (size_t i = 0; i < m->size_count; i++)
+        d->plain_prefix[i + 1] = d->plain_prefix[i] + plain_used[i];
+    free(plain_used);
     for (size_t c = 0; c < m->class_count; c++)
-        if (d.class_used[c])
-            full |= 1u << c;
-    if (d.plain_prefix[m->size_count] == 0 && full == 0) {
-        rc = 0;                              /* nothing to serve */
-        goto done;
+        if (d->class_used[c])
+            d->full |= 1u << c;
+    return 0;
+}
+
+/* The state arrays (every state unreachable but the start) and, when it is
+ * small enough to pay off, the peak cache.  0, or -1 with err. */
+static int alloc_states(struct dp *d, size_t max_pools, char *err, size_t err_len)
+{
+    size_t sizes = d->nsizes + 1;
+    d->masks = (size_t)1 << d->classes;
+    if (d->classes > 0 && sizes * sizes * d->masks <= ((size_t)1 << 22)) {
+        d->peak_cache = calloc(sizes * sizes * d->masks, sizeof *d->peak_cache);
+        if (d->peak_cache == NULL)
+            return out_of_memory(err, err_len);
     }
-    if (candidates(&d, pointer_size, alignment, err, err_len) != 0)
-        goto done;
-    size_t masks = (size_t)1 << d.classes;
-    if (d.classes > 0 && (m->size_count + 1) * (m->size_count + 1) * masks <= ((size_t)1 << 22)) {
-        d.peak_cache = calloc((m->size_count + 1) * (m->size_count + 1) * masks, sizeof *d.peak_cache);
-        if (d.peak_cache == NULL) {
-            (void)snprintf(err, err_len, "out of memory");
-            goto done;
-        }
-    }
-    /* States: j = 0 (no pool yet) or 1 + candidate index; mask; pools used.
-     * With no pool limit below the candidate count, the count is not tracked. */
-    bool limited = max_pools < d.ncand;
-    size_t pdim = limited ? max_pools + 1 : 1;
-    size_t nj = d.ncand + 1;
-    size_t nstates = nj * masks * pdim;
-    cost = calloc(nstates, sizeof *cost);
-    back = calloc(nstates, sizeof *back);
-    if (cost == NULL || back == NULL) {
-        (void)snprintf(err, err_len, "out of memory");
-        goto done;
-    }
-    for (size_t s = 0; s < nstates; s++) {
-        cost[s] = INF;
-        back[s] = 0;
-    }
-#define STATE(j, mask, p) (((j) * masks + (mask)) * pdim + (p))
-    cost[STATE(0, 0, 0)] = 0;
-    /* States of j are final before j is expanded (pools only grow).  Each
-     * pool (j, k, classes) has its peak computed once, then every state of
-     * j is relaxed with it. */
-    for (size_t j = 0; j < nj; j++) {
-        size_t lo = j == 0 ? 0 : d.hi[j - 1];
-        for (size_t k = j; k < d.ncand; k++) {
-            uint64_t block = d.cand[k];
-            size_t hi = d.hi[k];
-            for (size_t mask = 0; mask < masks; mask++) {
-                if ((mask & ~(size_t)full) != 0)
-                    continue;
-                uint32_t delta = 0;
-                for (size_t c = 0; c < d.classes; c++)
-                    if ((full >> c & 1u) != 0 && (mask >> c & 1u) == 0 &&
-                        m->sizes[m->classes[c].size_index] <= block &&
-                        tune_natural_align(block) >= m->classes[c].align)
-                        delta |= 1u << c;
-                if (d.plain_prefix[hi] == d.plain_prefix[lo] && delta == 0)
-                    continue;                /* the pool would serve nothing */
-                uint64_t pool_cost = UINT64_MAX;
-                for (size_t p = 0; p < pdim; p++) {
-                    uint64_t base = cost[STATE(j, mask, p)];
-                    if (base == INF || (limited && p == max_pools))
-                        continue;
-                    if (pool_cost == UINT64_MAX)
-                        pool_cost = block * peak_of(&d, lo, hi, delta) + TUNE_POOL_RECORD_BYTES;
-                    size_t to = STATE(k + 1, mask | delta, limited ? p + 1 : 0);
-                    if (base + pool_cost < cost[to]) {
-                        cost[to] = base + pool_cost;
-                        back[to] = (uint32_t)STATE(j, mask, p);
-                    }
-                }
-            }
-        }
-    }
-    /* Best final state: every plain size and every class served. */
-    size_t best = SIZE_MAX;
-    for (size_t j = 1; j < nj; j++) {
-        if (d.plain_prefix[m->size_count] != d.plain_prefix[d.hi[j - 1]])
+    /* With no pool limit below the candidate count, the count is not tracked. */
+    d->max_pools = max_pools;
+    d->limited = max_pools < d->ncand;
+    d->pdim = d->limited ? max_pools + 1 : 1;
+    d->nstates = (d->ncand + 1) * d->masks * d->pdim;
+    d->cost = calloc(d->nstates, sizeof *d->cost);
+    d->back = calloc(d->nstates, sizeof *d->back);
+    if (d->cost == NULL || d->back == NULL)
+        return out_of_memory(err, err_len);
+    for (size_t s = 0; s < d->nstates; s++)
+        d->cost[s] = INF;
+    d->cost[state_of(d, 0, 0, 0)] = 0;
+    return 0;
+}
+
+/* The classes not in `mask` that a pool of `block` is the first to serve. */
+static uint32_t classes_served(const struct dp *d, uint64_t block, size_t mask)
+{
+    const struct tune_model *m = d->m;
+    uint32_t delta = 0;
+    for (size_t c = 0; c < d->classes; c++)
+        if ((d->full >> c & 1u) != 0 && (mask >> c & 1u) == 0 &&
+            tune_block_serves(block, m->sizes[m->classes[c].size_index], m->classes[c].align))
+            delta |= 1u << c;
+    return delta;
+}
+
+/* Relax every state (j, mask, .) with the pool of candidate k, which serves
+ * the plain sizes [lo, hi) and the classes it is the first to serve. */
+static void add_pool(struct dp *d, size_t j, size_t k, size_t lo, size_t mask)
+{
+    uint64_t block = d->cand[k];
+    size_t hi = d->hi[k];
+    uint32_t delta = classes_served(d, block, mask);
+    if (d->plain_prefix[hi] == d->plain_prefix[lo] && delta == 0)
+        return;                              /* the pool would serve nothing */
+    uint64_t pool_cost = UINT64_MAX;
+    for (size_t p = 0; p < d->pdim; p++) {
+        uint64_t base = d->cost[state_of(d, j, mask, p)];
+        if (base == INF || (d->limited && p == d->max_pools))
             continue;
-        for (size_t p = 0; p < pdim; p++) {
-            size_t s = STATE(j, (size_t)full, p);
-            if (cost[s] != INF && (best == SIZE_MAX || cost[s] < cost[best]))
+        if (pool_cost == UINT64_MAX)
+            pool_cost = block * peak_of(d, lo, hi, delta) + d->pool_state_bytes;
+        size_t to = state_of(d, k + 1, mask | delta, d->limited ? p + 1 : 0);
+        if (base + pool_cost < d->cost[to]) {
+            d->cost[to] = base + pool_cost;
+            d->back[to] = (uint32_t)state_of(d, j, mask, p);
+        }
+    }
+}
+
+/* The dynamic programme: states of j are final before j is expanded
+ * (pools only grow).  Each pool (j, k, classes) has its peak computed once,
+ * then every state of j is relaxed with it. */
+static void relax_all(struct dp *d)
+{
+    for (size_t j = 0; j <= d->ncand; j++) {
+        size_t lo = j == 0 ? 0 : d->hi[j - 1];
+        for (size_t k = j; k < d->ncand; k++)
+            for (size_t mask = 0; mask < d->masks; mask++)
+                if ((mask & ~(size_t)d->full) == 0)
+                    add_pool(d, j, k, lo, mask);
+    }
+}
+
+/* The cheapest final state (every plain size and every class served), or
+ * SIZE_MAX when none is reachable. */
+static size_t best_final_state(const struct dp *d)
+{
+    size_t best = SIZE_MAX;
+    for (size_t j = 1; j <= d->ncand; j++) {
+        if (d->plain_prefix[d->nsizes] != d->plain_prefix[d->hi[j - 1]])
+            continue;
+        for (size_t p = 0; p < d->pdim; p++) {
+            size_t s = state_of(d, j, (size_t)d->full, p);
+            if (d->cost[s] != INF && (best == SIZE_MAX || d->cost[s] < d->cost[best]))
                 best = s;
         }
     }
-    if (best == SIZE_MAX) {
-        (void)snprintf(err, err_len, "no layout of at most %zu pools serves every request", max_pools);
-        goto done;
-    }
-    /* Walk back: each step is one pool, from the largest down. */
+    return best;
+}
+
+/* The layout of state `best`: walk back one pool per step, from the
+ * largest down, then put the pools in increasing order. */
+static void walk_back(struct dp *d, size_t best, struct tune_optimum *out)
+{
     size_t count = 0;
-    for (size_t s = best; s != STATE(0, 0, 0) && count < TRACE_MAX_POOLS; s = back[s]) {
-        size_t j = s / pdim / masks, prev = back[s];
-        size_t pj = prev / pdim / masks;
-        uint32_t delta = (uint32_t)((s / pdim) % masks) & ~(uint32_t)((prev / pdim) % masks);
-        size_t lo = pj == 0 ? 0 : d.hi[pj - 1];
-        out->layout.block[count] = d.cand[j - 1];
-        out->peak[count] = peak_of(&d, lo, d.hi[j - 1], delta);
+    for (size_t s = best; s != state_of(d, 0, 0, 0) && count < POOLALLOC_TRACE_MAX_POOLS; s = d->back[s]) {
+        size_t j = s / d->pdim / d->masks, prev = d->back[s];
+        size_t pj = prev / d->pdim / d->masks;
+        uint32_t delta = (uint32_t)((s / d->pdim) % d->masks) & ~(uint32_t)((prev / d->pdim) % d->masks);
+        size_t lo = pj == 0 ? 0 : d->hi[pj - 1];
+        out->layout.block[count] = d->cand[j - 1];
+        out->peak[count] = peak_of(d, lo, d->hi[j - 1], delta);
         count++;
     }
-#undef STATE
     out->layout.count = count;
     for (size_t a = 0, b = count > 0 ? count - 1 : 0; a < b; a++, b--) {
         uint64_t t = out->layout.block[a];
@@ -312,15 +304,56 @@ int tune_optimise(const struct tune_model *m, unsigned pointer_size, uint64_t al
         out->peak[a] = out->peak[b];
         out->peak[b] = t;
     }
-    for (size_t k = 0; k < count; k++) {
-        out->layout.capacity[k] = out->peak[k];
-        out->block_bytes += out->layout.block[k] * out->peak[k];
+}
+
+/* block_bytes and total_bytes of o's layout. */
+static void count_bytes(struct tune_optimum *o)
+{
+    const struct tune_layout *lay = &o->layout;
+    o->block_bytes = 0;
+    for (size_t k = 0; k < lay->count; k++)
+        o->block_bytes += lay->block[k] * lay->capacity[k];
+    o->total_bytes = o->block_bytes + o->pool_state_bytes * lay->count;
+}
+
+int tune_optimise(const struct tune_model *m, const struct tune_target *target, struct tune_optimum *out,
+                  char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    out->layout.malloc_align = target->alignment;
+    out->pool_state_bytes = target->pool_state_bytes;
+    struct dp d = { .m = m, .pool_state_bytes = target->pool_state_bytes, .classes = m->class_count,
+                    .nsizes = m->size_count };
+    size_t max_pools = target->max_pools;
+    if (max_pools == 0 || max_pools > POOLALLOC_TRACE_MAX_POOLS)
+        max_pools = POOLALLOC_TRACE_MAX_POOLS;
+    if (m->class_count > TUNE_MAX_CLASSES) {
+        (void)snprintf(err, err_len, "%zu distinct over-aligned (size, alignment) requests; the exact "
+                       "search handles at most %u", m->class_count, TUNE_MAX_CLASSES);
+        return -1;
     }
-    out->total_bytes = out->block_bytes + TUNE_POOL_RECORD_BYTES * count;
+    int rc = -1;
+    if (mark_used(&d, err, err_len) != 0)
+        goto done;
+    if (d.plain_prefix[m->size_count] == 0 && d.full == 0) {
+        rc = 0;                              /* nothing to serve */
+        goto done;
+    }
+    if (candidates(&d, target->pointer_size, target->alignment, err, err_len) != 0 ||
+        alloc_states(&d, max_pools, err, err_len) != 0)
+        goto done;
+    relax_all(&d);
+    size_t best = best_final_state(&d);
+    if (best == SIZE_MAX) {
+        (void)snprintf(err, err_len, "no layout of at most %zu pools serves every request", max_pools);
+        goto done;
+    }
+    walk_back(&d, best, out);
+    for (size_t k = 0; k < out->layout.count; k++)
+        out->layout.capacity[k] = out->peak[k];
+    count_bytes(out);
     rc = 0;
 done:
-    free(cost);
-    free(back);
     free_dp(&d);
     return rc;
 }
@@ -333,7 +366,7 @@ bool tune_headroom(struct tune_optimum *o, uint64_t budget, long headroom_pct)
     uint64_t left = budget - o->total_bytes;
     bool fitted = true;
     if (headroom_pct >= 0) {
-        uint64_t extra[TRACE_MAX_POOLS], need = 0;
+        uint64_t extra[POOLALLOC_TRACE_MAX_POOLS], need = 0;
         for (size_t k = 0; k < lay->count; k++) {
             extra[k] = (o->peak[k] * (uint64_t)headroom_pct + 99) / 100;
             need += extra[k] * lay->block[k];
@@ -376,9 +409,6 @@ bool tune_headroom(struct tune_optimum *o, uint64_t budget, long headroom_pct)
         lay->capacity[best]++;
         left -= lay->block[best];
     }
-    o->block_bytes = 0;
-    for (size_t k = 0; k < lay->count; k++)
-        o->block_bytes += lay->block[k] * lay->capacity[k];
-    o->total_bytes = o->block_bytes + TUNE_POOL_RECORD_BYTES * lay->count;
+    count_bytes(o);
     return fitted;
 }

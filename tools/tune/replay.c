@@ -18,7 +18,7 @@
 struct sim {
     const struct tune_layout *lay;
     bool fallback;
-    uint64_t in_use[TRACE_MAX_POOLS];
+    uint64_t in_use[POOLALLOC_TRACE_MAX_POOLS];
     struct tune_replay *r;
     uint32_t *obj_pool;        /* pool of each object, NO_POOL if the replay failed it */
     uint64_t *obj_ptr;
@@ -30,8 +30,7 @@ static uint32_t take(struct sim *s, uint64_t size, uint64_t a)
 {
     const struct tune_layout *lay = s->lay;
     size_t first = 0;
-    while (first < lay->count &&
-           (lay->block[first] < size || (a != 0 && tune_natural_align(lay->block[first]) < a)))
+    while (first < lay->count && !tune_block_serves(lay->block[first], size, a))
         first++;
     if (first == lay->count) {
         s->r->failures++;
@@ -39,7 +38,7 @@ static uint32_t take(struct sim *s, uint64_t size, uint64_t a)
         return NO_POOL;
     }
     for (size_t k = first; k < lay->count; k++) {
-        if (a != 0 && tune_natural_align(lay->block[k]) < a)
+        if (!tune_block_serves(lay->block[k], size, a))
             continue;
         if (s->in_use[k] < lay->capacity[k]) {
             struct tune_pool_result *p = &s->r->pool[k];
@@ -128,7 +127,7 @@ static void realloc_event(struct sim *s, struct ptrmap *map, const struct trace_
         new_object(s, map, e->result, moved);
     } else {
         give(s, moved);
-        if (e->op == TRACE_OP_REALLOCF)
+        if (e->op == POOLALLOC_TRACE_OP_REALLOCF)
             free_ptr(s, map, e->old);
     }
 }
@@ -137,11 +136,10 @@ static void replay_event(struct sim *s, struct ptrmap *map, const struct trace *
 {
     uint64_t n = 0, a = 0;
     enum request_kind kind = tune_request(e, s->lay->malloc_align, t->pointer_size, &n, &a);
-    if (e->op == TRACE_OP_DROPPED || e->op == TRACE_OP_END)
+    if (tune_is_control(e->op))
         return;
-    bool is_realloc = e->op == TRACE_OP_REALLOC || e->op == TRACE_OP_REALLOCF ||
-                      e->op == TRACE_OP_REALLOCARRAY;
-    if (e->op == TRACE_OP_FREE || kind == REQ_NONE) {
+    bool is_realloc = tune_is_realloc(e->op);
+    if (e->op == POOLALLOC_TRACE_OP_FREE || kind == REQ_NONE) {
         free_ptr(s, map, e->old);
         return;
     }
@@ -150,7 +148,7 @@ static void replay_event(struct sim *s, struct ptrmap *map, const struct trace *
     if (kind == REQ_INVALID) {
         s->r->failures++;
         s->r->invalid++;
-        if (e->op == TRACE_OP_REALLOCF)
+        if (e->op == POOLALLOC_TRACE_OP_REALLOCF)
             free_ptr(s, map, e->old);
         return;
     }
@@ -158,6 +156,17 @@ static void replay_event(struct sim *s, struct ptrmap *map, const struct trace *
         realloc_event(s, map, e, n);
     else
         alloc_event(s, map, e->result, n, a);
+}
+
+void tune_recorded_layout(const struct trace *t, struct tune_layout *lay)
+{
+    memset(lay, 0, sizeof *lay);
+    lay->malloc_align = t->alignment;
+    lay->count = t->pool_count;
+    for (unsigned k = 0; k < t->pool_count; k++) {
+        lay->block[k] = t->pools[k].block;
+        lay->capacity[k] = t->pools[k].capacity;
+    }
 }
 
 int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fallback,

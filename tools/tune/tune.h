@@ -1,11 +1,11 @@
 /*
- * poolalloc-tune internals: the trace reader (trace.c), the request model
- * built from a trace (model.c), the allocator simulator (replay.c) and the
- * layout optimiser (optimise.c).  One header because the four are small and
- * share their types; main.c is the command line on top of them, and the tests
+ * poolalloc-tune internals: the trace reader (trace.c), the allocator's
+ * rules (rules.c), the request model built from a trace (model.c), the
+ * allocator simulator (replay.c) and the layout optimiser (optimise.c).  One
+ * header because the five are small and share their types; main.c is the command line on top of them, and the tests
  * and the fuzzer link the same objects.
  *
- * The trace format is specified in doc/trace-format.md; its constants are in
+ * The trace format is specified in doc/trace-format.md and defined in
  * include/poolalloc_trace.h, shared with the recorder.
  */
 #ifndef POOLALLOC_TUNE_H
@@ -15,11 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- Trace format, version 1 (doc/trace-format.md) ---------------------- */
+/* ---- The trace (doc/trace-format.md) -------------------------------------- */
 
-#include "poolalloc_trace.h"     /* the format constants, shared with src/trace.c */
-
-#define TRACE_MAX_POOLS 255u
+#include "poolalloc_trace.h"     /* the format, defined once: layout, versions, operations */
 
 struct trace_pool {
     uint32_t block;
@@ -28,8 +26,8 @@ struct trace_pool {
 };
 
 struct trace_event {
-    uint8_t op;            /* enum trace_op */
-    uint8_t flags;         /* TRACE_EVENT_IN_IRQ */
+    uint8_t op;            /* enum poolalloc_trace_op */
+    uint8_t flags;         /* POOLALLOC_TRACE_RECORD_IN_IRQ */
     uint32_t seq;
     uint64_t size, align, result, old, caller;
     size_t offset;         /* byte offset of the record in the file */
@@ -39,7 +37,8 @@ struct trace {
     unsigned version, pointer_size, flags;
     uint64_t alignment;
     unsigned pool_count;
-    struct trace_pool pools[TRACE_MAX_POOLS];
+    unsigned pool_state_size;     /* bytes of RAM of each pool's state in the firmware */
+    struct trace_pool pools[POOLALLOC_TRACE_MAX_POOLS];
     struct trace_event *events;   /* every record, DROPPED and END included */
     size_t event_count;
     size_t size_bytes;            /* length of the file */
@@ -72,14 +71,30 @@ void trace_free(struct trace *t);
 /* Name of an operation ("malloc", ...), "?" if unknown. */
 const char *trace_op_name(unsigned op);
 
-/* True if `block` is a valid pool block for that pointer size and alignment
- * (doc/design.md "Layout rules", src/gen_layout.py). */
-bool tune_valid_block(uint64_t block, uint64_t pointer_size, uint64_t alignment);
+/* ---- The allocator's rules (rules.c) -------------------------------------- */
+
+bool tune_is_pow2(uint64_t x);
 
 /* Natural alignment of a block: the largest power of two dividing it. */
 uint64_t tune_natural_align(uint64_t block);
 
-/* ---- Requests: what each event asks of the allocator --------------------- */
+/* True if `block` is a valid pool block for that pointer size and alignment
+ * (doc/design.md "Layout rules", src/gen_layout.py). */
+bool tune_valid_block(uint64_t block, uint64_t pointer_size, uint64_t alignment);
+
+/* Smallest valid block >= x that is a multiple of g (g = 1, or a power of
+ * two above the alignment `align`). */
+uint64_t tune_round_valid(uint64_t x, uint64_t g, uint64_t ptr, uint64_t align);
+
+/* True if a block of `block` bytes holds `size` bytes aligned to `align`
+ * (0: malloc's alignment, which every block has). */
+bool tune_block_serves(uint64_t block, uint64_t size, uint64_t align);
+
+/* realloc, reallocf or reallocarray. */
+bool tune_is_realloc(unsigned op);
+
+/* DROPPED, END or a later control record: no call of the program. */
+bool tune_is_control(unsigned op);
 
 enum request_kind {
     REQ_NONE,        /* nothing to allocate (free, control record, realloc(p, 0)) */
@@ -94,6 +109,11 @@ enum request_kind {
  * a malloc. */
 enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_align, unsigned ptr,
                                uint64_t *size, uint64_t *align);
+
+/* ---- Sorting (model.c) ------------------------------------------------------ */
+
+/* Sort v[0..n) ascending and drop repeats; the new count. */
+size_t tune_sort_unique(uint64_t *v, size_t n);
 
 /* ---- Pointer map (model.c): nonzero 64-bit keys to 32-bit values ---------- */
 
@@ -171,8 +191,8 @@ void tune_model_free(struct tune_model *m);
 struct tune_layout {
     uint64_t malloc_align;                /* the alignment option */
     size_t count;
-    uint64_t block[TRACE_MAX_POOLS];      /* ascending */
-    uint64_t capacity[TRACE_MAX_POOLS];
+    uint64_t block[POOLALLOC_TRACE_MAX_POOLS];      /* ascending */
+    uint64_t capacity[POOLALLOC_TRACE_MAX_POOLS];
 };
 
 struct tune_pool_result {
@@ -184,7 +204,7 @@ struct tune_pool_result {
 };
 
 struct tune_replay {
-    struct tune_pool_result pool[TRACE_MAX_POOLS];
+    struct tune_pool_result pool[POOLALLOC_TRACE_MAX_POOLS];
     uint64_t failures;             /* requests the layout could not serve */
     uint64_t failures_no_pool;     /* of those, with no pool large / aligned enough */
     uint64_t invalid;              /* of those, invalid requests (bad alignment, overflow) */
@@ -196,6 +216,9 @@ struct tune_replay {
     uint32_t *samples;
     size_t sample_count;
 };
+
+/* The layout the trace's header records. */
+void tune_recorded_layout(const struct trace *t, struct tune_layout *lay);
 
 /* Replay trace `t` against `layout` with the allocator's rules (first pool
  * large and aligned enough, in place realloc when the block still fits,
@@ -209,23 +232,32 @@ void tune_replay_free(struct tune_replay *r);
 
 /* ---- Optimiser ------------------------------------------------------------ */
 
-#define TUNE_POOL_RECORD_BYTES 8u      /* RAM per pool with the default options: free-list head, high-water count (src/pool_list.h) */
 #define TUNE_MAX_CLASSES 8u            /* distinct over-aligned requests handled */
+
+/* The firmware a layout is generated for. */
+struct tune_target {
+    unsigned pointer_size;
+    uint64_t alignment;                /* its -Dalignment */
+    uint64_t pool_state_bytes;         /* RAM of each pool's state record (the trace's pool_state_size) */
+    size_t max_pools;                  /* at most this many pools; 0 = POOLALLOC_TRACE_MAX_POOLS */
+};
 
 struct tune_optimum {
     struct tune_layout layout;         /* capacities = peak demand */
-    uint64_t peak[TRACE_MAX_POOLS];    /* peak live blocks of each pool */
+    uint64_t peak[POOLALLOC_TRACE_MAX_POOLS];    /* peak live blocks of each pool */
+    uint64_t pool_state_bytes;         /* the target's, per pool */
     uint64_t block_bytes;              /* sum of block * capacity */
-    uint64_t total_bytes;              /* block_bytes + records */
+    uint64_t total_bytes;              /* block_bytes + pool_state_bytes per pool */
 };
 
-/* The cheapest layout (block bytes + TUNE_POOL_RECORD_BYTES per pool) with at
- * most max_pools pools in which every request of model `m` is served by the
- * pool the allocator tries first, with capacity = that pool's peak demand.
- * Returns 0, or -1 with a message in err (too many over-aligned classes, out
- * of memory).  An empty model gives an empty layout. */
-int tune_optimise(const struct tune_model *m, unsigned pointer_size, uint64_t alignment,
-                  size_t max_pools, struct tune_optimum *out, char *err, size_t err_len);
+/* The cheapest layout (block bytes + target->pool_state_bytes per pool) with
+ * at most target->max_pools pools in which every request of model `m` is
+ * served by the pool the allocator tries first, with capacity = that pool's
+ * peak demand.  Returns 0, or -1 with a message in err (too many
+ * over-aligned classes, out of memory).  An empty model gives an empty
+ * layout. */
+int tune_optimise(const struct tune_model *m, const struct tune_target *target, struct tune_optimum *out,
+                  char *err, size_t err_len);
 
 /* Spread `budget - o->total_bytes` over the pools of `o`: with headroom_pct
  * < 0, fill the budget (one block at a time to the pool with the least
@@ -244,11 +276,12 @@ struct tune_fallback {
     unsigned repairs;                  /* replay-and-grow rounds after the bound's layout */
 };
 
-/* `seed` (may be NULL): a layout that serves the trace, e.g. tune_optimise's;
- * the result is never dearer than it.  0 on success; 1 when the model has over-aligned requests (err says so:
- * use tune_optimise); -1 with err on failure. */
-int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, unsigned pointer_size,
-                           uint64_t alignment, size_t max_pools, const struct tune_layout *seed,
-                           struct tune_fallback *out, char *err, size_t err_len);
+/* For `target`, with at most target->max_pools pools.  `seed` (may be
+ * NULL): a layout that serves the trace, e.g. tune_optimise's; the result
+ * is never dearer than it.  0 on success; 1 when the model has over-aligned
+ * requests (err says so: tune_optimise serves them); -1 with err on
+ * failure. */
+int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, const struct tune_target *target,
+                           const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len);
 
 #endif /* POOLALLOC_TUNE_H */

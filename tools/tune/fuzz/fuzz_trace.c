@@ -23,18 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct tune_model m;
     if (tune_model_build(&t, t.alignment, UINT64_MAX, &m) == 0) {
-        struct tune_layout lay = { .malloc_align = t.alignment, .count = t.pool_count };
-        for (unsigned k = 0; k < t.pool_count; k++) {
-            lay.block[k] = t.pools[k].block;
-            lay.capacity[k] = t.pools[k].capacity;
-        }
+        struct tune_layout lay;
+        tune_recorded_layout(&t, &lay);
         struct tune_replay r;
-        if (tune_replay(&t, &lay, (t.flags & TRACE_FLAG_FALLBACK) != 0, true, 16, &r) == 0)
+        if (tune_replay(&t, &lay, (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, true, 16, &r) == 0)
             tune_replay_free(&r);
         struct tune_optimum o;
         char msg[200];
-        if (m.size_count < 64 && m.class_count <= 2 &&
-            tune_optimise(&m, t.pointer_size, t.alignment, 4, &o, msg, sizeof msg) == 0)
+        const struct tune_target target = { .pointer_size = t.pointer_size, .alignment = t.alignment,
+                                            .pool_state_bytes = t.pool_state_size, .max_pools = 4 };
+        if (m.size_count < 64 && m.class_count <= 2 && tune_optimise(&m, &target, &o, msg, sizeof msg) == 0)
             (void)tune_headroom(&o, o.total_bytes + 1000, -1);
         tune_model_free(&m);
     }

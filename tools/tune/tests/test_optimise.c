@@ -9,9 +9,11 @@
  * pool large and aligned enough; realloc in place while the new size fits
  * the block, otherwise a move through malloc; a request that failed in the
  * trace takes a block for an instant), takes each pool's peak as its
- * capacity, and keeps the cheapest sum(block * peak) + 12 * pools.  The
- * optimiser must find exactly that cost, with at most --max-pools pools, and
- * its layout must replay the trace without a failure.
+ * capacity, and keeps the cheapest sum(block * peak) + S * pools, S being
+ * the RAM of a pool's state record (8 and 28 bytes, the default options'
+ * and -Dstats=true's, in turn).  The optimiser must find exactly that cost,
+ * with at most --max-pools pools, and its layout must replay the trace
+ * without a failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,14 +94,14 @@ static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
             o->kind = 1;
             o->obj = pick;
             live[pick] = false;
-            e->op = TRACE_OP_FREE;
+            e->op = POOLALLOC_TRACE_OP_FREE;
             e->old = 0x1000u + 16u * (uint32_t)pick;
         } else if (pick >= 0 && r < 5 && !aligned[pick]) {
             o->kind = 2;
             o->obj = pick;
             o->size = rnd(4) == 0 ? 0 : sizes[rnd((uint64_t)nsizes)];
             o->failed = o->size != 0 && rnd(8) == 0;
-            e->op = TRACE_OP_REALLOC;
+            e->op = POOLALLOC_TRACE_OP_REALLOC;
             e->old = 0x1000u + 16u * (uint32_t)pick;
             e->size = o->size;
             if (o->size == 0)
@@ -118,7 +120,7 @@ static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
                 if (o->align > g->max_align)
                     g->max_align = o->align;
             }
-            e->op = o->align ? TRACE_OP_MEMALIGN : TRACE_OP_MALLOC;
+            e->op = o->align ? POOLALLOC_TRACE_OP_MEMALIGN : POOLALLOC_TRACE_OP_MALLOC;
             e->size = o->size;
             e->align = o->align;
             if (!o->failed) {
@@ -130,7 +132,7 @@ static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
         } else {
             o->kind = 1;
             o->obj = -1;
-            e->op = TRACE_OP_FREE;
+            e->op = POOLALLOC_TRACE_OP_FREE;
         }
     }
     t->event_count = (size_t)g->nops;
@@ -153,7 +155,7 @@ static int first_pool(const uint64_t *blocks, int n, uint64_t size, uint64_t ali
 
 /* Cost of serving the scenario with these blocks (fallback off, capacity =
  * peak); UINT64_MAX if some request has no pool. */
-static uint64_t cost_of(const struct gen *g, const uint64_t *blocks, int n)
+static uint64_t cost_of(const struct gen *g, const uint64_t *blocks, int n, uint64_t state_bytes)
 {
     uint64_t in_use[MAX_BLOCKS] = { 0 }, peak[MAX_BLOCKS] = { 0 };
     int pool[MAX_OBJS];
@@ -197,12 +199,12 @@ static uint64_t cost_of(const struct gen *g, const uint64_t *blocks, int n)
     }
     uint64_t c = 0;
     for (int k = 0; k < n; k++)
-        c += blocks[k] * peak[k] + TUNE_POOL_RECORD_BYTES;
+        c += blocks[k] * peak[k] + state_bytes;
     return c;
 }
 
 /* Cheapest cost over every set of at most max_pools valid blocks. */
-static uint64_t exhaustive(const struct gen *g, size_t max_pools)
+static uint64_t exhaustive(const struct gen *g, size_t max_pools, uint64_t state_bytes)
 {
     uint64_t cand[MAX_BLOCKS];
     int m = 0;
@@ -222,18 +224,75 @@ static uint64_t exhaustive(const struct gen *g, size_t max_pools)
                 blocks[n++] = cand[k];
         if ((size_t)n > max_pools)
             continue;
-        uint64_t c = cost_of(g, blocks, n);
+        uint64_t c = cost_of(g, blocks, n, state_bytes);
         if (c < best)
             best = c;
     }
     return best;
 }
 
+/* The fallback-aware search on the same trace (plain requests only): its
+ * layout replays clean with fallback on, is no dearer than the exact
+ * no-fallback optimum `exact`, and its lower bound holds: it is not above
+ * the result, nor above any of FALLBACK_PROBES random layouts that replay
+ * clean with fallback.  NULL, or what went wrong. */
+#define FALLBACK_PROBES 40
+static const char *check_fallback(const struct gen *g, const struct trace *t, const struct tune_model *m,
+                                  const struct tune_target *target, const struct tune_optimum *exact,
+                                  long *searched)
+{
+    static char why[260];
+    struct tune_fallback f;
+    char err[200];
+    int rc = tune_optimise_fallback(t, m, target, &exact->layout, &f, err, sizeof err);
+    if (rc == 1 || exact->layout.count == 0)
+        return NULL;
+    if (rc != 0) {
+        (void)snprintf(why, sizeof why, "fallback search: %s", err);
+        return why;
+    }
+    ++*searched;
+    struct tune_replay r;
+    if (tune_replay(t, &f.optimum.layout, true, false, 0, &r) != 0)
+        return "out of memory";
+    uint64_t failures = r.failures - r.invalid;
+    tune_replay_free(&r);
+    if (failures != 0 || f.optimum.layout.count > target->max_pools)
+        return "the fallback layout fails requests or has too many pools";
+    if (f.optimum.total_bytes > exact->total_bytes || f.lower_bound > f.optimum.total_bytes) {
+        (void)snprintf(why, sizeof why, "fallback %llu, bound %llu, exact %llu",
+                       (unsigned long long)f.optimum.total_bytes, (unsigned long long)f.lower_bound,
+                       (unsigned long long)exact->total_bytes);
+        return why;
+    }
+    for (int probe = 0; probe < FALLBACK_PROBES; probe++) {
+        struct tune_layout lay = { .malloc_align = g->alignment };
+        uint64_t cost = 0;
+        for (uint64_t b = 4; b <= g->max_size + g->alignment && lay.count < target->max_pools; b++) {
+            if (!valid_block(b, g->alignment) || rnd(3) == 0)
+                continue;
+            lay.block[lay.count] = b;
+            lay.capacity[lay.count] = rnd(5);
+            cost += b * lay.capacity[lay.count++] + target->pool_state_bytes;
+        }
+        if (tune_replay(t, &lay, true, false, 0, &r) != 0)
+            return "out of memory";
+        failures = r.failures - r.invalid;
+        tune_replay_free(&r);
+        if (lay.count > 0 && failures == 0 && cost < f.lower_bound) {
+            (void)snprintf(why, sizeof why, "a %zu-pool layout of %llu bytes serves the trace below the "
+                           "bound %llu", lay.count, (unsigned long long)cost, (unsigned long long)f.lower_bound);
+            return why;
+        }
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     long runs = argc > 1 ? strtol(argv[1], NULL, 10) : 3000;
     static struct trace_event ev[MAX_EVENTS];
-    long failures = 0, nonempty = 0, with_classes = 0;
+    long failures = 0, nonempty = 0, with_classes = 0, fallback_searched = 0;
     for (long run = 0; run < runs; run++) {
         struct gen g;
         struct trace t;
@@ -247,13 +306,20 @@ int main(int argc, char **argv)
             return 1;
         }
         with_classes += m.class_count > 0;
-        if (tune_optimise(&m, 4, g.alignment, max_pools, &o, err, sizeof err) != 0) {
+        const struct tune_target target = { .pointer_size = 4, .alignment = g.alignment,
+                                            .pool_state_bytes = run % 2 == 0 ? 8 : 28, .max_pools = max_pools };
+        if (tune_optimise(&m, &target, &o, err, sizeof err) != 0) {
             fprintf(stderr, "run %ld: optimise: %s\n", run, err);
             tune_model_free(&m);
             return 1;
         }
+        const char *fallback_wrong = check_fallback(&g, &t, &m, &target, &o, &fallback_searched);
         tune_model_free(&m);
-        uint64_t want = exhaustive(&g, max_pools);
+        if (fallback_wrong != NULL) {
+            fprintf(stderr, "run %ld: %s\n", run, fallback_wrong);
+            failures++;
+        }
+        uint64_t want = exhaustive(&g, max_pools, target.pool_state_bytes);
         uint64_t got = o.layout.count == 0 ? UINT64_MAX : o.total_bytes;
         bool empty_ok = o.layout.count == 0 && want == UINT64_MAX;
         bool bad = !empty_ok && got != want;
@@ -283,7 +349,7 @@ int main(int argc, char **argv)
                 break;
         }
     }
-    printf("%ld random traces (%ld with a layout, %ld with over-aligned requests): %ld mismatches\n",
-           runs, nonempty, with_classes, failures);
+    printf("%ld random traces (%ld with a layout, %ld with over-aligned requests, %ld searched with "
+           "fallback): %ld mismatches\n", runs, nonempty, with_classes, fallback_searched, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -6,6 +6,9 @@
     the exact expected output;
   * generate's options: headroom, budget too small (exit 3 and the minimum),
     --max-pools 1, --alignment, K/M suffixes, bad arguments (exit 2), --help;
+  * the RAM of a pool's state the header records: 28 bytes (a -Dstats=true
+    build) are charged per pool; a version 1 trace, which does not record
+    it, is read with the default options' 8 bytes;
   * integrity warnings: DROPPED records, sequence gaps, no END record;
   * every kind of malformed header, pool table and record, and truncation at
     many lengths: exit status 1 and an error naming the right byte offset,
@@ -15,6 +18,7 @@
 
 import os
 import struct
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tracegen  # noqa: E402
+from tracegen import fmt  # noqa: E402
 
 TOOL = sys.argv[1]
 failures = []
@@ -68,6 +73,7 @@ peak live: 47 bytes in 5 blocks (a lower bound for any allocator)
 
 minimum layout (every request served by the pool the allocator tries first; also works with -Dfallback=false):
   3 pools, 88 bytes of blocks + 3 x 8 bytes of pool records = 112 bytes
+no layout relying on fallback searched: over-aligned requests: only the exact search serves them
 """
 
 GENERATE_FILL = GENERATE_HEAD + """\
@@ -160,6 +166,42 @@ def main():
                 ['report'], ['report', crafted, '--bogus'], ['frobnicate'], []):
         p = run(*bad)
         check('bad command line %r: exit 2, got %d' % (bad, p.returncode), p.returncode == 2, p.stderr)
+    # The per-pool RAM the trace records: a -Dstats=true build's 28 bytes.
+    stats = tmp / 'stats.trace'
+    t = tracegen.crafted()
+    t.pool_state_size = 28
+    stats.write_bytes(t.data())
+    p = run('generate', stats, '--heap-size', '1K', '--headroom', '0')
+    check('pool state 28: charged per pool',
+          '3 pools, 88 bytes of blocks + 3 x 28 bytes of pool records = 172 bytes' in p.stdout
+          and 'total 172 bytes (minimum 172): 88 in blocks, 84 in pool records' in p.stdout, p.stdout + p.stderr)
+    p = run('generate', stats, '--heap-size', '171')
+    check('pool state 28: 171 bytes do not fit', p.returncode == 3 and 'needs at least 172 bytes' in p.stdout,
+          p.stdout + p.stderr)
+    # Version 1 did not record it (the field was reserved, 0): 8 bytes.
+    v1 = tmp / 'v1.trace'
+    t.version = 1
+    v1.write_bytes(t.data())
+    expect_output('version 1 generate', run('generate', v1, '--heap-size', '212'), GENERATE_FILL.format(path=v1))
+    # Fallback-aware: on the demo-like sample (plain requests), a layout
+    # relying on fallback is cheaper (1176 vs 1416 bytes), within its
+    # printed bound, chosen, and replays clean with fallback on;
+    # --no-fallback keeps the exact one.
+    sample = tmp / 'sample.trace'
+    sample.write_bytes(tracegen.sample().data())
+    p = run('generate', sample, '--heap-size', '8K', '--headroom', '0')
+    m = re.search(r'relying on fallback .*\n  (\d+) pools, .* = (\d+) bytes\n'
+                  r'  no layout with fallback needs less than (\d+) bytes', p.stdout)
+    check('fallback: both optima printed, the fallback one chosen and clean',
+          p.returncode == 0 and m is not None and int(m.group(3)) <= int(m.group(2)) < 1416
+          and '5 pools, 1376 bytes of blocks + 5 x 8 bytes of pool records = 1416 bytes' in p.stdout
+          and 'using the layout relying on fallback' in p.stdout
+          and 'replay of the trace on this layout, fallback on: 0 failures' in p.stdout, p.stdout + p.stderr)
+    p = run('generate', sample, '--heap-size', '8K', '--headroom', '0', '--no-fallback')
+    check('--no-fallback: the exact layout', p.returncode == 0
+          and 'using the layout that needs no fallback (--no-fallback)' in p.stdout
+          and 'total 1416 bytes (minimum 1416)' in p.stdout
+          and 'replay of the trace on this layout, fallback off: 0 failures' in p.stdout, p.stdout + p.stderr)
     p = run('--help')
     check('--help', p.returncode == 0 and p.stdout.startswith('usage: poolalloc-tune report'), p.stdout)
 
@@ -173,7 +215,7 @@ def main():
     gaps = tmp / 'gaps.trace'
     gaps.write_bytes(t.data())
     p = run('report', gaps)
-    gap_offset = 24 + 12 + 3 * 28
+    gap_offset = fmt.header_size(1, 4) + 3 * fmt.size('RECORD', 4)
     for words in ('WARNING: the recorder dropped 3 events',
                   'WARNING: 2 events missing from the sequence with no DROPPED record (1 jumps, the first at byte %d)'
                   % gap_offset,
@@ -181,38 +223,58 @@ def main():
         check('warning: ' + words, words in p.stdout, p.stdout)
 
     # ---- malformed traces: the byte offset of the first bad field ----
-    def put(offset, fmt, value, base=data):
+    def put(offset, length, value, base=data):
         b = bytearray(base)
-        struct.pack_into(fmt, b, offset, value)
+        b[offset:offset + length] = value.to_bytes(length, 'little')
         return bytes(b)
 
-    header = 24 + 3 * 12
-    rec = lambda i: header + 28 * i  # noqa: E731
+    def put_header(field, value, base=data):
+        return put(fmt.at('HEADER', field, 4), fmt.length('HEADER', field, 4), value, base)
+
+    def at(field):                    # offset in the header
+        return fmt.at('HEADER', field, 4)
+
+    entry = lambda k, field: fmt.header_size(k, 4) + fmt.at('POOL', field, 4)  # noqa: E731
+    header = fmt.header_size(3, 4)
+    record_size = fmt.size('RECORD', 4)
+    rec = lambda i, field='op': header + record_size * i + fmt.at('RECORD', field, 4)  # noqa: E731
+
+    def put_record(i, field, value):
+        return put(rec(i, field), fmt.length('RECORD', field, 4), value)
+
+    v1 = put_header('version', 1)
     cases = [
         ('empty', b'', 0, 'truncated header'),
         ('short header', data[:10], 10, 'truncated header'),
         ('magic', b'X' + data[1:], 0, 'bad magic'),
-        ('version', put(8, '<H', 2), 8, 'unsupported trace version 2'),
-        ('header size', put(10, '<H', 61), 10, 'header size 61'),
-        ('pointer size', put(12, '<B', 3), 12, 'pointer size 3'),
-        ('flags', put(13, '<B', 3), 13, 'unknown bits'),
-        ('pool count', put(14, '<H', 0), 14, 'pool count 0'),
-        ('alignment', put(16, '<I', 6), 16, 'alignment 6'),
-        ('record size', put(20, '<H', 32), 20, 'record size 32'),
-        ('reserved', put(22, '<H', 1), 22, 'reserved header field'),
+        ('version', put_header('version', fmt.VERSION + 1), at('version'),
+         'unsupported trace version %d' % (fmt.VERSION + 1)),
+        ('version 0', put_header('version', 0), at('version'), 'unsupported trace version 0'),
+        ('header size', put_header('header_size', 61), at('header_size'), 'header size 61'),
+        ('pointer size', put_header('pointer_size', 3), at('pointer_size'), 'pointer size 3'),
+        ('flags', put_header('flags', 3), at('flags'), 'unknown bits'),
+        ('pool count', put_header('pool_count', 0), at('pool_count'), 'pool count 0'),
+        ('alignment', put_header('alignment', 6), at('alignment'), 'alignment 6'),
+        ('record size', put_header('record_size', 32), at('record_size'), 'record size 32'),
+        ('pool state size 0', put_header('pool_state_size', 0), at('pool_state_size'), 'pool state size 0'),
+        ('version 1 reserved', put_header('pool_state_size', 1, v1), at('pool_state_size'),
+         'reserved header field'),
         ('pool table cut', data[:40], 40, 'truncated pool table'),
-        ('invalid block', put(24 + 12, '<I', 20), 36, 'block 20 is not valid'),
-        ('unsorted pools', put(24 + 24, '<I', 16), 48, 'not larger than pool 1'),
-        ('capacity 0', put(24 + 4, '<I', 0), 28, 'capacity 0'),
-        ('truncated record', data[:-5], rec(16), 'truncated record at byte %d: 23 of 28 bytes present' % rec(16)),
-        ('unknown op', put(rec(3), '<B', 0), rec(3), 'unknown operation 0'),
-        ('event flags', put(rec(3) + 1, '<B', 4), rec(3) + 1, 'unknown flag bits'),
-        ('record reserved', put(rec(3) + 2, '<H', 9), rec(3) + 2, 'reserved field is 9'),
-        ('free with a size', put(rec(6) + 8, '<I', 4), rec(6) + 8, 'free record: field size must be 0'),
-        ('malloc with old', put(rec(0) + 20, '<I', 4), rec(0) + 20, 'malloc record: field old must be 0'),
-        ('END with a caller', put(rec(16) + 24, '<I', 1), rec(16) + 24, 'END record: field caller must be 0'),
+        ('invalid block', put(entry(1, 'block'), 4, 20), entry(1, 'block'), 'block 20 is not valid'),
+        ('unsorted pools', put(entry(2, 'block'), 4, 16), entry(2, 'block'), 'not larger than pool 1'),
+        ('capacity 0', put(entry(0, 'capacity'), 4, 0), entry(0, 'capacity'), 'capacity 0'),
+        ('truncated record', data[:-5], rec(16),
+         'truncated record at byte %d: %d of %d bytes present' % (rec(16), record_size - 5, record_size)),
+        ('unknown op', put_record(3, 'op', 0), rec(3), 'unknown operation 0'),
+        ('event flags', put_record(3, 'flags', 4), rec(3, 'flags'), 'unknown flag bits'),
+        ('record reserved', put_record(3, 'reserved', 9), rec(3, 'reserved'), 'reserved field is 9'),
+        ('free with a size', put_record(6, 'size', 4), rec(6, 'size'), 'free record: field size must be 0'),
+        ('malloc with old', put_record(0, 'old', 4), rec(0, 'old'), 'malloc record: field old must be 0'),
+        ('END with a caller', put_record(16, 'caller', 1), rec(16, 'caller'), 'END record: field caller must be 0'),
+        ('END with a size', put_record(16, 'size', 1), rec(16, 'size'), 'END record: field size must be 0'),
         ('record after END', data + data[rec(0):rec(1)], rec(17), 'malloc record after the END record'),
-        ('DROPPED of 0', put(rec(16), '<B', 0x80), rec(16) + 8, 'DROPPED record with a count of 0'),
+        ('DROPPED of 0', put_record(16, 'op', fmt.OPS['DROPPED']), rec(16, 'size'),
+         'DROPPED record with a count of 0'),
     ]
     for name, blob, offset, words in cases:
         path = tmp / ('bad-%s.trace' % name.replace(' ', '-'))
@@ -228,7 +290,7 @@ def main():
         if ok:
             off = int(p.stderr.split('byte ')[1].split(':')[0])
             ok = off <= n
-        check('cut at %d bytes: %r' % (n, p.stderr), ok or (n - header) % 28 == 0 and p.returncode == 0)
+        check('cut at %d bytes: %r' % (n, p.stderr), ok or (n - header) % record_size == 0 and p.returncode == 0)
     missing = tmp / 'missing.trace'
     p = run('report', missing)
     check('missing file', p.returncode == 1 and 'cannot open' in p.stderr, p.stderr)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Write poolalloc traces (doc/trace-format.md, version 1) for the tests,
-the fuzzer's seed corpus and the README's examples.
+"""Write poolalloc traces (doc/trace-format.md) for the tests, the fuzzer's
+seed corpus and the README's examples.
 
 This is the reference encoder of the format in a few lines: the tests build
 crafted traces with it, and the on-target recorder must produce the same
-bytes for the same calls.
+bytes for the same calls.  The layout, the version and the operation codes
+come from include/poolalloc_trace.h (through tools/tune/trace_format.py).
 
   tracegen.py seeds DIR        seed traces for the fuzzer
   tracegen.py crafted FILE     the hand-checked trace of test_tune.py
@@ -12,46 +13,47 @@ bytes for the same calls.
 """
 
 import random
-import struct
 import sys
 from pathlib import Path
 
-MAGIC = b'PATRACE\0'
-OPS = {'malloc': 1, 'free': 2, 'calloc': 3, 'realloc': 4, 'reallocf': 5,
-       'reallocarray': 6, 'memalign': 7, 'aligned_alloc': 8,
-       'posix_memalign': 9, 'valloc': 10, 'pvalloc': 11,
-       'DROPPED': 0x80, 'END': 0x81}
-IN_IRQ = 1
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import trace_format as fmt  # noqa: E402
+
+IN_IRQ = fmt.RECORD_IN_IRQ
+DEFAULT_POOL_STATE = 8          # free-list head and high-water count on Cortex-M, default options
 
 
 class Trace:
     """A trace under construction: header fields, then records in order."""
 
-    def __init__(self, pools, alignment=8, pointer_size=4, fallback=True, starts=None):
+    def __init__(self, pools, alignment=8, pointer_size=4, fallback=True, starts=None,
+                 pool_state_size=DEFAULT_POOL_STATE, version=fmt.VERSION):
         self.pools = pools                      # [(block, capacity)], sorted
         self.alignment = alignment
         self.w = pointer_size
         self.fallback = fallback
         self.starts = starts or [0] * len(pools)
+        self.pool_state_size = pool_state_size
+        self.version = version                  # 1: no pool_state_size (written as 0)
         self.records = []
         self.seq = 0
 
     def header(self):
         w = self.w
-        head = MAGIC + struct.pack('<HHBBHIHH', 1, 24 + len(self.pools) * (8 + w), w,
-                                   1 if self.fallback else 0, len(self.pools),
-                                   self.alignment, 8 + 5 * w, 0)
-        word = '<I' if w == 4 else '<Q'
+        head = fmt.pack('HEADER', w, magic=fmt.MAGIC, version=self.version,
+                        header_size=fmt.header_size(len(self.pools), w), pointer_size=w,
+                        flags=fmt.HEADER_FALLBACK if self.fallback else 0, pool_count=len(self.pools),
+                        alignment=self.alignment, record_size=fmt.size('RECORD', w),
+                        pool_state_size=self.pool_state_size if self.version > 1 else 0)
         for (block, cap), start in zip(self.pools, self.starts):
-            head += struct.pack('<II', block, cap) + struct.pack(word, start)
+            head += fmt.pack('POOL', w, block=block, capacity=cap, start=start)
         return head
 
     def record(self, op, size=0, align=0, result=0, old=0, caller=0, flags=0, seq=None):
         """Append one record; seq defaults to the next sequence number."""
-        fmt = '<BBHI' + ('I' if self.w == 4 else 'Q') * 5
         s = self.seq if seq is None else seq
-        self.records.append(struct.pack(fmt, OPS[op], flags, 0, s & 0xFFFFFFFF,
-                                        size, align, result, old, caller))
+        self.records.append(fmt.pack('RECORD', self.w, op=fmt.OPS[op], flags=flags, seq=s & 0xFFFFFFFF,
+                                     size=size, align=align, result=result, old=old, caller=caller))
         if op == 'DROPPED':
             self.seq = s + size
         elif op != 'END':
