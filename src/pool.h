@@ -78,7 +78,7 @@
 
 #if POOLALLOC_HOST_REGION
 extern char poolalloc_host_region[];
-#define POOL_BASE (poolalloc_host_region + POOL_HOST_REGION_PAD)
+#define POOL_BASE (poolalloc_host_region)
 #else
 /* Defined by the generated linker script poolalloc.ld. */
 extern char __poolalloc_base[];
