@@ -46,7 +46,9 @@ ARCH_PREFIXES = ('-mcpu=', '-march=', '-mthumb', '-mfloat-abi=', '-mfpu=')
 
 def libc_flags(libc, board):
     """(compile flags, link flags, extra sources) of a firmware for `libc`."""
-    newlib_board = [os.path.join(board, 'vectors.c'), os.path.join(board, 'semihost.c')]
+    # Only linked, never run: newlib's crt0 and the board's linker script
+    # suffice (the board's vectors.c is Cortex-M3 only).
+    newlib_board = []
     newlib_link = ['--specs=nosys.specs', '-Wl,--gc-sections', '-T', os.path.join(board, 'mps2-an385.ld')]
     return {
         'picolibc': (['--specs=picolibc.specs'],
