@@ -14,25 +14,36 @@ Layout rules (doc/design.md, "Layout rules"):
 
 Placement: pools are numbered by block size (the size lookup relies on it)
 but placed in memory by natural alignment (the largest power of two dividing
-the block), the most aligned pool at the top of the region, ending at
-__heap_end rounded down to that alignment.  Every pool's byte size is a
-multiple of the alignment of all pools below it, so the pools sit back to back
-with no padding and each pool starts naturally aligned: a pool of 64-byte
-blocks serves memalign(64).  Anchoring at the top rather than at __heap_start
-matters because the heap end is usually a round address (end of RAM minus the
-stack) while the heap start follows .bss: the alignment padding is then
-usually zero.
+the block), the most aligned pool at the bottom of the region, starting at
+the heap start rounded up to that alignment.  Every pool's byte size is a
+multiple of the alignment of all pools above it, so the pools sit back to
+back with no padding and each pool starts naturally aligned: a pool of
+64-byte blocks serves memalign(64).  Anchoring at the heap start leaves the
+unused part of the region at its top, between the pools and the stack that
+usually sits above the heap: a stack that overruns its reservation first
+runs into that gap, not into live blocks.  The price is the padding below
+the first pool (at most its alignment minus one byte, as the heap start
+follows .bss); the layout summary states the bound.  The pointer -> pool
+table is unchanged by the direction: its granule is the largest power of two
+dividing every pool boundary and the total, the same set of distances seen
+from either end.
 """
 
 import argparse
 import bisect
 import re
 import sys
+import zlib
 
 MAX_LOOKUP_ENTRIES = 256   # bytes of flash we accept for the size table
 MAX_POOLS = 255            # pool indices are uint8_t in the size table
 
 ENTRY_RE = re.compile(r'^([0-9]+):([0-9]+)$')
+MAX_DIGITS = 20            # more cannot be a size on any target; int() of
+                           # thousands of digits is slow and Python refuses it
+# What ld accepts unquoted as a symbol in an expression (no '-': in
+# `__heap_end - 16` it would join the name).
+SYMBOL_RE = re.compile(r'^[A-Za-z_.$][A-Za-z0-9_.$]*$')
 
 
 class LayoutError(Exception):
@@ -47,15 +58,34 @@ def natural_alignment(block):
     return block & -block
 
 
-def nearest_valid_blocks(block, alignment, ptr_size):
-    """The valid block sizes just below and above an invalid one."""
-    def valid(b):
-        if b < ptr_size:
-            return False
-        return b % alignment == 0 if b >= alignment else is_pow2(b)
-    below = next((b for b in range(block - 1, 0, -1) if valid(b)), None)
-    above = next(b for b in range(block + 1, block + 2 * alignment + ptr_size + 1) if valid(b))
-    return [b for b in (below, above) if b is not None]
+def nearest_valid_blocks(block, alignment, ptr_size, max_block):
+    """The valid block sizes just below and above an invalid one, computed
+    (not searched: with a 1 GiB alignment a search takes minutes).  Valid:
+    at least a pointer; a multiple of the alignment, or below it a power of
+    two."""
+    multiple = (block - 1) // alignment * alignment
+    if multiple >= alignment:
+        below = multiple
+    else:
+        below = 1 << ((min(block, alignment) - 1).bit_length() - 1) if block > 1 else 0
+    if block < alignment:
+        above = max(ptr_size, 1 << block.bit_length())
+    else:
+        above = (block // alignment + 1) * alignment
+    return [b for b in (below, above) if ptr_size <= b <= max_block]
+
+
+def shown(entry):
+    """An entry as a message quotes it: a runaway one is cut short."""
+    return entry if len(entry) <= 40 else entry[:24] + '...(%d characters)' % len(entry)
+
+
+def check_symbol(option, name):
+    """A heap or stack symbol option must be one linker symbol name."""
+    if not SYMBOL_RE.fullmatch(name):
+        raise LayoutError("%s '%s' is not a linker symbol name: letters, digits, '_', '.' and '$', "
+                          "not starting with a digit (e.g. __heap_end); map another symbol or an "
+                          "expression to it with -Wl,--defsym" % (option, name.replace('\n', ' ')))
 
 
 def parse_pools(entries, alignment, ptr_size, addr_bits=32):
@@ -65,6 +95,15 @@ def parse_pools(entries, alignment, ptr_size, addr_bits=32):
     if not is_pow2(alignment) or alignment < ptr_size:
         raise LayoutError('alignment %d: must be a power of two and at least the pointer size '
                           '(%d); AAPCS max_align_t is 8' % (alignment, ptr_size))
+    # A block is a C object of at least `alignment` bytes, and no object may
+    # exceed PTRDIFF_MAX (2^(bits-1) - 1): the largest power of two that
+    # fits is 2^(bits-2), 1 GiB on a 32-bit target.
+    max_object = 2 ** (addr_bits - 1) - 1
+    if alignment > (max_object + 1) // 2:
+        raise LayoutError('alignment %d is more than a %d-bit target allows: a block is at least the '
+                          'alignment and no object can exceed PTRDIFF_MAX (%d bytes), so the largest '
+                          'alignment is %d; AAPCS max_align_t is 8'
+                          % (alignment, addr_bits, max_object, (max_object + 1) // 2))
     entries = [e.strip() for e in entries]
     entries = [e for e in entries if e != '']
     if not entries:
@@ -78,8 +117,15 @@ def parse_pools(entries, alignment, ptr_size, addr_bits=32):
         m = ENTRY_RE.match(e)
         if not m:
             raise LayoutError("pools entry '%s' is not BLOCK:CAPACITY with decimal numbers "
-                              "(e.g. 32:16 = sixteen 32-byte blocks)" % e)
+                              "(e.g. 32:16 = sixteen 32-byte blocks)" % shown(e))
+        if max(len(m.group(1)), len(m.group(2))) > MAX_DIGITS:
+            raise LayoutError("pools entry '%s': a number of %d digits; a block or capacity must fit "
+                              "the %d-bit address space" % (shown(e), max(len(m.group(1)), len(m.group(2))),
+                                                           min(addr_bits, 32)))
         block, cap = int(m.group(1)), int(m.group(2))
+        if block > max_object:
+            raise LayoutError("pools entry '%s': block %d is larger than any object can be on a %d-bit "
+                              "target (PTRDIFF_MAX, %d bytes)" % (e, block, addr_bits, max_object))
         if block == 0:
             raise LayoutError("pools entry '%s': block size 0; the smallest valid block is %d "
                               "(one pointer)" % (e, ptr_size))
@@ -96,12 +142,12 @@ def parse_pools(entries, alignment, ptr_size, addr_bits=32):
             lower = max(ptr_size, natural_alignment(block))
             raise LayoutError("pools entry '%s': block %d is not a multiple of the alignment %d; "
                               "nearest valid blocks: %s%s"
-                              % (e, block, alignment, ' or '.join(map(str, nearest_valid_blocks(block, alignment, ptr_size))),
+                              % (e, block, alignment, ' or '.join(map(str, nearest_valid_blocks(block, alignment, ptr_size, max_object))),
                                  ' (or lower -Dalignment to %d)' % lower if lower < alignment else ''))
         if block < alignment and not is_pow2(block):
             raise LayoutError("pools entry '%s': block %d is below the alignment %d and not a power "
                               "of two, so its blocks would be misaligned; nearest valid blocks: %s"
-                              % (e, block, alignment, ' or '.join(map(str, nearest_valid_blocks(block, alignment, ptr_size)))))
+                              % (e, block, alignment, ' or '.join(map(str, nearest_valid_blocks(block, alignment, ptr_size, max_object)))))
         seen[block] = e
         pools.append((block, cap))
     pools.sort()
@@ -124,8 +170,8 @@ class Layout:
         self.max_block = pools[-1][0]
         self.pool_align = [natural_alignment(b) for b, _ in pools]
         self.base_align = max([alignment] + self.pool_align)
-        # Physical order, bottom to top: increasing natural alignment.
-        order = sorted(range(self.count), key=lambda k: (self.pool_align[k], pools[k][0]))
+        # Physical order, bottom to top: decreasing natural alignment.
+        order = sorted(range(self.count), key=lambda k: (-self.pool_align[k], pools[k][0]))
         self.offset = [0] * self.count
         off = 0
         for k in order:
@@ -133,9 +179,9 @@ class Layout:
             off += pools[k][0] * pools[k][1]
         self.total = off
         for k in order:
-            # The top is aligned to base_align; the distance down to each pool
+            # The base is aligned to base_align; the distance up to each pool
             # start is a multiple of that pool's alignment.
-            assert (self.total - self.offset[k]) % self.pool_align[k] == 0
+            assert self.offset[k] % self.pool_align[k] == 0
         self.physical = order
         self.field_bits = 16 if max([self.total] + [max(b, c) for b, c in pools]) <= 0xffff else 32
         self.size_limit, self.shift, self.steps, self.lookup = self._size_lookup()
@@ -220,8 +266,9 @@ class Layout:
         return 'pointer lookup: compare tree, at most %d compares' % (1 + (self.count - 1).bit_length())
 
     def summary(self):
-        lines = ['poolalloc layout: %d pools, %d bytes, ending at the heap end rounded down to %d'
-                 % (self.count, self.total, self.base_align)]
+        lines = ['poolalloc layout: %d pools, %d bytes, from the heap start rounded up to %d '
+                 '(at most %d bytes of padding below the pools)'
+                 % (self.count, self.total, self.base_align, self.base_align - 1)]
         lines.append('  %-4s %8s %9s %10s %9s %8s' % ('pool', 'block', 'capacity', 'bytes', 'offset', 'aligned'))
         for k, (b, c) in enumerate(self.pools):
             lines.append('  %-4d %8d %9d %10d %9d %8d' % (k, b, c, b * c, self.offset[k], self.pool_align[k]))
@@ -265,9 +312,7 @@ def emit_header(lay, pools_arg):
     out.append('#define POOL_LOOKUP_SHIFT %du' % lay.shift)
     out.append('#define POOL_LOOKUP_STEPS %du' % lay.steps)
     out.append('#define POOL_LOOKUP_ENTRIES %du' % len(lay.lookup))
-    padded = -(-lay.total // lay.base_align) * lay.base_align
-    out.append('#define POOL_HOST_REGION_BYTES %du' % padded)
-    out.append('#define POOL_HOST_REGION_PAD %du\n' % (padded - lay.total))
+    out.append('#define POOL_HOST_REGION_BYTES %du\n' % lay.total)
     out.append('/* Block size of each pool, smallest first; usable as a constant. */')
     out.append('#define POOL_BLOCK_SIZES { %s }\n' % ', '.join('%du' % b for b, _ in lay.pools))
     out.append('/* Pool of a size above POOL_SIZE_TABLE_LIMIT; POOL_COUNT when larger than')
@@ -306,12 +351,12 @@ def emit_header(lay, pools_arg):
     return '\n'.join(out) + '\n'
 
 
-def emit_source(lay, pools_arg):
+def emit_source(lay, pools_arg, marker=None):
     out = [GENERATED % pools_arg]
     out.append('#include "poolalloc_private.h"\n')
     out.append('#if POOLALLOC_HOST_REGION')
-    out.append('/* Host builds have no linker script: the region is an array whose end is')
-    out.append(' * aligned like the heap end the linker script rounds down to. */')
+    out.append('/* Host builds have no linker script: the region is an array aligned like')
+    out.append(' * the heap start the linker script rounds up. */')
     out.append('char poolalloc_host_region[POOL_HOST_REGION_BYTES] __attribute__((aligned(POOL_BASE_ALIGN)));')
     out.append('#endif\n')
     if lay.lookup:
@@ -353,6 +398,10 @@ def emit_source(lay, pools_arg):
     out.append('    ' + ', '.join('pool_live_bits_%d' % k for k in range(lay.count)) + ',')
     out.append('};')
     out.append('#endif\n')
+    if marker:
+        out.append('/* What this library was built for; poolalloc.ld refuses to link without it.')
+        out.append(' * An absolute symbol: no flash, no RAM. */')
+        out.append('__asm__(".globl %s\\n\\t.set %s, 1");\n' % (marker, marker))
     out.append('#if POOLALLOC_SYNC_C11')
     out.append('/* Free-list links of the host backend, kept apart from the blocks. */')
     for k, (b, c) in enumerate(lay.pools):
@@ -364,21 +413,64 @@ def emit_source(lay, pools_arg):
     return '\n'.join(out) + '\n'
 
 
-def emit_ldscript(lay, pools_arg, start_sym, end_sym):
-    return ('/* poolalloc implicit linker script, generated from -Dpools=%s.\n'
-            ' * Name it on the link line (pkg-config and the Meson dependency do): it places\n'
-            ' * the pools below %s rounded down to %d and fails the link when they do\n'
-            ' * not fit above %s. */\n'
-            '__poolalloc_end = %s & ~%d;\n'
-            '__poolalloc_base = __poolalloc_end - %d;\n'
-            'ASSERT(%s <= %s, "poolalloc: %s is above %s: the heap region is empty or reversed")\n'
-            'ASSERT(__poolalloc_end >= %s && __poolalloc_end - %s >= %d, "poolalloc: the pools need %d bytes (ending at %s '
-            'rounded down to %d) but the region %s..%s is smaller; ld cannot print the region size '
-            '(nm shows both symbols): enlarge the region or shrink -Dpools")\n'
-            % (pools_arg, end_sym, lay.base_align, start_sym,
-               end_sym, lay.base_align - 1, lay.total,
-               start_sym, end_sym, start_sym, end_sym,
-               start_sym, start_sym, lay.total, lay.total, end_sym, lay.base_align, start_sym, end_sym))
+def build_marker(lay, libc, cpu):
+    """The absolute symbol a target library defines to say what it was
+    built for: C library, CPU and layout (a checksum of the pools and the
+    alignment, which the linker script's placement depends on).  None for a
+    host build."""
+    if libc in (None, 'host'):
+        return None
+    layout = zlib.crc32(('%s/%d' % (','.join('%d:%d' % p for p in lay.pools), lay.alignment)).encode())
+    return 'poolalloc_built_for_%s_%s_%08x' % (re.sub('[^A-Za-z0-9]', '_', libc), re.sub('[^A-Za-z0-9]', '_', cpu), layout)
+
+
+# The C library the firmware links, as ld sees it (DEFINED sees the archive
+# members the link pulled in): every newlib link pulls _impure_ptr (through
+# __errno, which the library references), picolibc has none; newlib-nano's
+# printf core _printf_i is pulled through the fprintf of malloc_stats (in
+# the whole archive) and full newlib has no such symbol.  A picolibc
+# library in a newlib link stops earlier, on ld's own "errno: TLS reference
+# ... mismatches non-TLS definition", before any ASSERT is evaluated.
+LIBC_CHECKS = {
+    'picolibc': [('!DEFINED(_impure_ptr)', 'newlib (it defines _impure_ptr)')],
+    'newlib': [('DEFINED(_impure_ptr)', 'a C library that is not newlib (no _impure_ptr: picolibc?)'),
+               ('!DEFINED(_printf_i)', 'newlib-nano (--specs=nano.specs)')],
+    'newlib-nano': [('DEFINED(_impure_ptr)', 'a C library that is not newlib (no _impure_ptr: picolibc?)'),
+                    ('DEFINED(_printf_i)', 'full newlib (no --specs=nano.specs)')],
+}
+
+
+def emit_ldscript(lay, pools_arg, start_sym, end_sym, libc=None, cpu=None, stack_limit=None):
+    a = lay.base_align
+    out = ['/* poolalloc implicit linker script, generated from -Dpools=%s.' % pools_arg,
+           ' * Name it on the link line (pkg-config and the Meson dependency do): it places',
+           ' * the pools from %s rounded up to %d, fails the link when they do not fit' % (start_sym, a),
+           ' * below %s, and when the library or the C library is not the one it was' % end_sym,
+           ' * generated for. */',
+           '__poolalloc_base = ALIGN(%s, %d);' % (start_sym, a),
+           '__poolalloc_end = __poolalloc_base + %d;' % lay.total,
+           'ASSERT(%s <= %s, "poolalloc: %s is above %s: the heap region is empty or reversed")'
+           % (start_sym, end_sym, start_sym, end_sym),
+           'ASSERT(__poolalloc_base >= %s && __poolalloc_end <= %s, "poolalloc: the pools need %d bytes '
+           'from %s rounded up to %d (up to %d bytes more) but the region %s..%s is smaller; ld cannot '
+           'print the region size (nm shows both symbols): enlarge the region or shrink -Dpools")'
+           % (start_sym, end_sym, lay.total, start_sym, a, a - 1, start_sym, end_sym)]
+    if stack_limit:
+        out.append('ASSERT(__poolalloc_end <= %s, "poolalloc: the pools end above %s, the lowest address '
+                   'the stack may reach (-Dstack-limit-symbol): end the heap region there '
+                   '(-Wl,--defsym=%s=%s before poolalloc.ld), enlarge RAM or shrink -Dpools")'
+                   % (stack_limit, stack_limit, end_sym, stack_limit))
+    marker = build_marker(lay, libc, cpu)
+    if marker:
+        what = '%s, %s, -Dpools=%s -Dalignment=%d' % (libc, cpu, pools_arg, lay.alignment)
+        out.append('ASSERT(DEFINED(%s), "poolalloc: this poolalloc.ld was generated for a libpoolalloc.a '
+                   'built for %s, and the library linked is another build: use the poolalloc.ld '
+                   'installed with it")' % (marker, what))
+        for test, other in LIBC_CHECKS.get(libc, []):
+            out.append('ASSERT(%s, "poolalloc: this libpoolalloc.a was built for %s (%s) but the firmware '
+                       'links %s: build poolalloc with the cross file of your firmware (the same C '
+                       'library and -mcpu)")' % (test, libc, cpu, other))
+    return '\n'.join(out) + '\n'
 
 
 def main(argv=None):
@@ -387,6 +479,9 @@ def main(argv=None):
     ap.add_argument('--pointer-size', type=int, default=4)
     ap.add_argument('--heap-start', default='__heap_start')
     ap.add_argument('--heap-end', default='__heap_end')
+    ap.add_argument('--stack-limit', default='', help='symbol the pools must end below (empty: none)')
+    ap.add_argument('--libc', default='host', help='picolibc, newlib, newlib-nano or host')
+    ap.add_argument('--cpu', default='host', help='the target CPU, for the build marker')
     ap.add_argument('--emit', choices=['check', 'header', 'source', 'ldscript'], default='check')
     ap.add_argument('pools', nargs='*', help='BLOCK:CAPACITY entries')
     args = ap.parse_args(argv)
@@ -394,6 +489,10 @@ def main(argv=None):
     # comma-separated string too, for use by hand.
     entries = [p for arg in args.pools for p in arg.split(',')] if args.pools else []
     try:
+        check_symbol('heap-start-symbol', args.heap_start)
+        check_symbol('heap-end-symbol', args.heap_end)
+        if args.stack_limit:
+            check_symbol('stack-limit-symbol', args.stack_limit)
         pools = parse_pools(entries, args.alignment, args.pointer_size, 8 * args.pointer_size)
     except LayoutError as e:
         print('poolalloc: ' + str(e), file=sys.stderr)
@@ -405,9 +504,10 @@ def main(argv=None):
     elif args.emit == 'header':
         sys.stdout.write(emit_header(lay, pools_arg))
     elif args.emit == 'source':
-        sys.stdout.write(emit_source(lay, pools_arg))
+        sys.stdout.write(emit_source(lay, pools_arg, build_marker(lay, args.libc, args.cpu)))
     else:
-        sys.stdout.write(emit_ldscript(lay, pools_arg, args.heap_start, args.heap_end))
+        sys.stdout.write(emit_ldscript(lay, pools_arg, args.heap_start, args.heap_end,
+                                       args.libc, args.cpu, args.stack_limit))
     return 0
 
 

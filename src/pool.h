@@ -11,8 +11,10 @@
  *   | pool 0  | pool 2         | pool 1    |             | pool 8           |
  *   | 8 B     | 24 B blocks    | 16 B      |             | 1024 B blocks    |
  *   +---------+----------------+-----------+---- ... ----+------------------+
+ *   (__poolalloc_base: the heap start rounded up to the largest alignment)
  *   pools are numbered by block size and placed by natural alignment, the
- *   most aligned at the top, so every pool starts naturally aligned.
+ *   most aligned at the bottom, so every pool starts naturally aligned; the
+ *   rest of the region, up to the heap end, stays free towards the stack.
  *
  * One pool: geometry (block, capacity, offset) in flash, a state record in
  * .bss (all zero at reset: no start-up code at all).
@@ -78,7 +80,7 @@
 
 #if POOLALLOC_HOST_REGION
 extern char poolalloc_host_region[];
-#define POOL_BASE (poolalloc_host_region + POOL_HOST_REGION_PAD)
+#define POOL_BASE (poolalloc_host_region)
 #else
 /* Defined by the generated linker script poolalloc.ld. */
 extern char __poolalloc_base[];

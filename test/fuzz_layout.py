@@ -11,11 +11,13 @@ either
   * exit 0 for a layout those rules accept, with generated code that is
     right by independent checks: pool count, blocks and total; pools inside
     the region, disjoint, each of block * capacity bytes, starting naturally
-    aligned below an aligned top; the size table and its correction steps
+    aligned above an aligned base; the size table and its correction steps
     serve every size from the first pool that fits (at most one compare
     beyond the table load when the second-largest block is <= 2 KiB); the address table names the right pool for every granule; the divide-free
     block-boundary constants agree with % on sampled offsets;
-and never raise (a traceback fails the test at once).
+and never raise (a traceback fails the test at once) nor take more than
+MAX_SECONDS for one run (a 1 GiB alignment once made a rejection take
+188 s; runaway numbers of thousands of digits are in the mix).
 
 Usage: fuzz_layout.py --gen-layout src/gen_layout.py [--iterations N] [--seed S]
 """
@@ -26,7 +28,10 @@ import io
 import random
 import re
 import sys
+import time
 import traceback
+
+MAX_SECONDS = 2.0
 
 
 def load(path):
@@ -44,6 +49,9 @@ def valid_layout(entries, alignment, ptr):
     """The rules of doc/design.md ("Layout rules"), stated again: [(block, capacity)] or None."""
     if not is_pow2(alignment) or alignment < ptr:
         return None
+    max_object = 2 ** (8 * ptr - 1) - 1   # PTRDIFF_MAX: no block, nor alignment, beyond it
+    if alignment > (max_object + 1) // 2:
+        return None
     items = [e.strip() for e in entries if e.strip() != '']
     if not items or len(items) > 255:
         return None
@@ -52,8 +60,10 @@ def valid_layout(entries, alignment, ptr):
         parts = e.split(':')
         if len(parts) != 2 or not all(p and all(c in '0123456789' for c in p) for p in parts):
             return None
+        if max(len(p) for p in parts) > 20:
+            return None
         block, cap = int(parts[0]), int(parts[1])
-        if block < ptr or cap == 0 or block in pools:
+        if block < ptr or cap == 0 or block in pools or block > max_object:
             return None
         if block >= alignment and block % alignment:
             return None
@@ -74,11 +84,16 @@ def random_entry(rng):
     if kind < 0.7:
         return '%d:%d' % (rng.randint(0, 130), rng.randint(0, 3))
     if kind < 0.8:
-        return '%d:%d' % (rng.choice([2 ** 31, 2 ** 40, 10 ** 9, 2 ** 64 + 8]), rng.randint(1, 3))
+        return rng.choice(['%d:%d' % (rng.choice([2 ** 30, 2 ** 31, 2 ** 40, 10 ** 9, 2 ** 64 + 8]), rng.randint(1, 3)),
+                           '9' * rng.choice([21, 5000]) + ':1', '8:' + '7' * 5000, '0' * 30 + '16:1'])
     if kind < 0.9:
         return rng.choice(['', ' ', '8', ':8', '8:', '8:8:8', '0x10:2', '-8:2', '8:-1', '+8:1', ' 16 : 2 ',
                            '١٦:2', '8;2', '16:2 ', 'abc', '8 :2', '00016:0002'])
     return ''.join(rng.choice('0123456789:, x-') for _ in range(rng.randint(0, 10)))
+
+
+def shorten(entry):
+    return entry if len(entry) <= 40 else entry[:20] + '...(%d characters)' % len(entry)
 
 
 def run(gen, argv):
@@ -111,7 +126,7 @@ def check_generated(gen, layout, alignment, ptr, header, source, rng):
         end = start + block * capacity
         if block != b or capacity != c or not (0 <= start < end <= total):
             problems.append('pool %d:%d placed at %d..%d' % (b, c, start, end))
-        if (total - start) % (b & -b):
+        if start % (b & -b):
             problems.append('pool %d not naturally aligned' % b)
         spans.append((start, end))
     if sorted(spans)[0][0] != 0 or any(a[1] != b[0] for a, b in zip(sorted(spans), sorted(spans)[1:])):
@@ -185,17 +200,22 @@ def main(argv=None):
         entries = [random_entry(rng) for _ in range(rng.choice([0, 1, 2, 3, 5, 9, 20]))]
         if rng.random() < 0.3:
             entries = [','.join(entries)]  # one comma-separated argument, as by hand
-        alignment = rng.choice([8, 8, 8, 4, 16, 1, 2, 3, 32, 64, 12, 0])
+        alignment = rng.choice([8, 8, 8, 4, 16, 1, 2, 3, 32, 64, 12, 0, 2 ** 30, 2 ** 31, 2 ** 32])
         ptr = rng.choice([4, 4, 8])
         base = ['--alignment', str(alignment), '--pointer-size', str(ptr), '--emit']
         split = [p for e in entries for p in e.split(',')]
         expected = valid_layout(split, alignment, ptr)
         try:
+            started = time.monotonic()
             rc, out, err = run(gen, base + ['check', '--'] + entries)
+            took = time.monotonic() - started
+            if took > MAX_SECONDS:
+                failures.append('took %.1f s (bound %.0f s): %r alignment %d ptr %d'
+                                % (took, MAX_SECONDS, [shorten(e) for e in entries], alignment, ptr))
             if expected is None:
                 if rc != 1 or not err.startswith('poolalloc: ') or err.count('\n') != 1:
                     failures.append('accepted or badly rejected: %r alignment %d ptr %d: rc %r %r'
-                                    % (entries, alignment, ptr, rc, err))
+                                    % ([shorten(e) for e in entries], alignment, ptr, rc, err))
                 rejected += 1
                 continue
             if rc != 0:
@@ -207,7 +227,7 @@ def main(argv=None):
                 failures.append('%r alignment %d: %s' % (entries, alignment, problem))
             accepted += 1
         except BaseException:  # a traceback (or SystemExit) is a failure by itself
-            failures.append('crashed on %r alignment %d ptr %d:\n%s' % (entries, alignment, ptr, traceback.format_exc()))
+            failures.append('crashed on %r alignment %d ptr %d:\n%s' % ([shorten(e) for e in entries], alignment, ptr, traceback.format_exc()))
         if len(failures) >= 10:
             break
     for f in failures:

@@ -8,9 +8,18 @@ Proves that
      of two, empty list, bad alignment) with exit status 1 and a message on
      stderr that names the entry and says what would be valid, and accepts the
      valid layouts (Drone OS's 20:8,116:4 with alignment 4, among others);
-  2. a real `meson setup` of the source tree fails with the generator's message
-     for -Dpools=20:8,116:4 (and for an empty list), and succeeds for
-     -Dpools=8:4.
+  2. runaway input is refused fast, in one line, never with a traceback: a
+     block of 5000 digits; a bad entry with -Dalignment=1073741824 (its
+     nearest valid blocks once took 188 s to find); an alignment of 2^31 or
+     2^32 on a 32-bit target (more than PTRDIFF_MAX allows; it used to be
+     accepted and fail in the compiler) -- each within FAST_SECONDS;
+  3. the heap and stack symbol options must be linker symbol names: 'foo
+     bar', ';', '"', a newline and (for the heap symbols) an empty name are
+     refused, naming the option;
+  4. a real `meson setup` of the source tree fails with the generator's message
+     for -Dpools=20:8,116:4, for an empty list, for -Dheap-end-symbol='foo bar'
+     and for -Dalignment=1073741824 with a bad entry (within MESON_SECONDS),
+     and succeeds for -Dpools=8:4.
 
 Usage: test_configure.py --gen-layout src/gen_layout.py --meson MESON
                          --source-root DIR
@@ -25,8 +34,11 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 
 failures = []
+FAST_SECONDS = 2.0    # one generator run, Python start-up included
+MESON_SECONDS = 30.0  # one native `meson setup` that must fail
 
 
 def fail(msg):
@@ -42,14 +54,17 @@ class Result:
 _gen_module = None
 
 
-def run_gen(gen, pools, alignment=8, ptr=4, emit='check', subprocess_run=False):
+def run_gen(gen, pools, alignment=8, ptr=4, emit='check', subprocess_run=False, extra=()):
     """Run the generator's main() (in-process: ~50 runs, 90 ms each as
     processes) or, with subprocess_run, the script itself."""
     global _gen_module
-    args = ['--alignment', str(alignment), '--pointer-size', str(ptr), '--emit', emit, '--'] + pools
-    shown = ' '.join(shlex.quote(c) for c in [gen] + args)
+    args = ['--alignment', str(alignment), '--pointer-size', str(ptr)] + list(extra) + ['--emit', emit, '--'] + pools
+    shown = ' '.join(shlex.quote(c if len(c) < 60 else c[:40] + '...') for c in [gen] + args)
     if subprocess_run:
-        p = subprocess.run([sys.executable, gen] + args, capture_output=True, text=True, timeout=30)
+        try:
+            p = subprocess.run([sys.executable, gen] + args, capture_output=True, text=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            return Result(-1, '', 'still running after 30 s, killed\n'), shown
         return Result(p.returncode, p.stdout, p.stderr), shown
     if _gen_module is None:
         spec = importlib.util.spec_from_file_location('gen_layout', gen)
@@ -168,9 +183,66 @@ def check_generator(gen):
         print('generator: %d bad layouts rejected, %d valid layouts accepted' % (len(BAD), len(GOOD)))
 
 
-def meson_setup(meson, source_root, tmp, name, pools):
+# Runaway input: (what, pools, alignment, what the one-line message must contain).
+RUNAWAY = [
+    ('a block of 5000 digits', ['9' * 5000 + ':1'], 8, ['5000 digits', '...']),
+    ('a capacity of 5000 digits', ['16:' + '7' * 5000], 8, ['5000 digits']),
+    ('a bad entry with alignment 2^30', ['1073741832:1'], 2 ** 30, ["'1073741832:1'", word(1073741824)]),
+    ('a small bad entry with alignment 2^30', ['20:8'], 2 ** 30, ["'20:8'", word(16), word(32)]),
+    ('alignment 2^31', ['8:4'], 2 ** 31, ['alignment 2147483648', 'PTRDIFF_MAX', word(1073741824)]),
+    ('alignment 2^32', ['8:4'], 2 ** 32, ['alignment 4294967296', 'PTRDIFF_MAX', word(1073741824)]),
+    ('a block of 2^31', ['2147483648:1'], 8, ["'2147483648:1'", 'PTRDIFF_MAX']),
+]
+
+# (option, generator flag, bad value)
+BAD_SYMBOLS = [(opt, flag, value)
+               for opt, flag in (('heap-start-symbol', '--heap-start'), ('heap-end-symbol', '--heap-end'),
+                                 ('stack-limit-symbol', '--stack-limit'))
+               for value in ('foo bar', ';', '"', '__heap_end;', 'a\nb', '9lives')
+               ] + [('heap-start-symbol', '--heap-start', ''), ('heap-end-symbol', '--heap-end', '')]
+
+
+def check_one_line_rejection(what, p, cmd, expect, took=None):
+    msg = p.stderr
+    if p.returncode != 1:
+        fail('%s: exit status %d, expected 1\n  $ %s\n  stderr: %s' % (what, p.returncode, cmd, msg[-2000:]))
+        return
+    if not msg.startswith('poolalloc: ') or msg.count('\n') != 1 or len(msg) > 400:
+        fail('%s: not one short "poolalloc: " line: %r' % (what, msg[:2000]))
+    for e in expect:
+        if not (e.search(msg) if hasattr(e, 'search') else e in msg):
+            fail('%s: message does not mention %s: %s' % (what, getattr(e, 'pattern', repr(e)), msg.strip()))
+    if took is not None and took > FAST_SECONDS:
+        fail('%s: rejected after %.1f s, bound %.0f s\n  $ %s' % (what, took, FAST_SECONDS, cmd))
+
+
+def check_runaway(gen):
+    before = len(failures)
+    for what, pools, alignment, expect in RUNAWAY:
+        started = time.monotonic()
+        p, cmd = run_gen(gen, pools, alignment, 4, subprocess_run=True)
+        check_one_line_rejection(what, p, cmd, expect, time.monotonic() - started)
+    # The largest alignment and block that make sense are accepted.
+    for pools, alignment in ((['1073741824:1'], 2 ** 30), (['2147483640:1'], 8)):
+        p, cmd = run_gen(gen, pools, alignment, 4)
+        if p.returncode != 0:
+            fail('%s with alignment %d rejected: %s\n  $ %s' % (pools, alignment, p.stderr.strip(), cmd))
+    for option, flag, value in BAD_SYMBOLS:
+        p, cmd = run_gen(gen, ['8:4'], extra=[flag, value])
+        check_one_line_rejection('%s=%r' % (option, value), p, cmd, [option, "'%s'" % value.replace('\n', ' ')])
+    for flag, value in (('--heap-end', '_estack'), ('--heap-start', '.end$1'), ('--stack-limit', ''),
+                        ('--stack-limit', '__stack_limit')):
+        p, cmd = run_gen(gen, ['8:4'], emit='ldscript', extra=[flag, value])
+        if p.returncode != 0:
+            fail('%s=%r refused: %s\n  $ %s' % (flag, value, p.stderr.strip(), cmd))
+    if len(failures) == before:
+        print('runaway input: %d cases refused in one line within %.0f s each; %d bad symbol names refused'
+              % (len(RUNAWAY), FAST_SECONDS, len(BAD_SYMBOLS)))
+
+
+def meson_setup(meson, source_root, tmp, name, pools, extra=()):
     build = os.path.join(tmp, name)
-    cmd = [meson, 'setup', build, source_root, '-Dtests=false', '-Dpools=' + pools]
+    cmd = [meson, 'setup', build, source_root, '-Dtests=false', '-Dpools=' + pools] + list(extra)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp,
                        stdin=subprocess.DEVNULL)
     return p, build, ' '.join(shlex.quote(c) for c in cmd)
@@ -192,6 +264,19 @@ def check_meson(gen, meson, source_root):
                      '  $ %s\n%s' % (pools, msgs[0], cmd, out[-2000:]))
             if os.path.exists(os.path.join(build, 'build.ninja')):
                 fail('meson setup with -Dpools=%s wrote build.ninja' % pools)
+        # A bad symbol option and a slow-to-explain layout: fast, with the message.
+        for name, pools, extra, expect in (
+                ('badsym', '8:4', ['-Dheap-end-symbol=foo bar'], "heap-end-symbol 'foo bar' is not a linker symbol name"),
+                ('bigalign', '1073741832:1', ['-Dalignment=1073741824'], "pools entry '1073741832:1'")):
+            started = time.monotonic()
+            p, build, cmd = meson_setup(meson, source_root, tmp, name, pools, extra)
+            took = time.monotonic() - started
+            out = p.stdout + p.stderr
+            if p.returncode == 0 or expect not in out:
+                fail('meson setup %s: expected a failure with %r (exit %d)\n  $ %s\n%s'
+                     % (' '.join(extra), expect, p.returncode, cmd, out[-2000:]))
+            elif took > MESON_SECONDS:
+                fail('meson setup %s failed after %.0f s, bound %.0f s' % (' '.join(extra), took, MESON_SECONDS))
         p, build, cmd = meson_setup(meson, source_root, tmp, 'good', '8:4')
         out = p.stdout + p.stderr
         summary = run_gen(gen, ['8:4'], 8, 8)[0].stdout.splitlines()[0]
@@ -202,7 +287,8 @@ def check_meson(gen, meson, source_root):
         elif summary not in out:
             fail('meson setup with -Dpools=8:4 did not print the layout summary %r' % summary)
     if len(failures) == before:
-        print('meson setup: -Dpools=20:8,116:4 and -Dpools= rejected, -Dpools=8:4 accepted')
+        print('meson setup: -Dpools=20:8,116:4, -Dpools=, -Dheap-end-symbol=\'foo bar\' and '
+              '-Dalignment=1073741824 with a bad entry rejected, -Dpools=8:4 accepted')
 
 
 def main():
@@ -212,6 +298,7 @@ def main():
     ap.add_argument('--source-root', required=True, help='the poolalloc source tree')
     a = ap.parse_args()
     check_generator(a.gen_layout)
+    check_runaway(a.gen_layout)
     check_meson(a.gen_layout, a.meson, a.source_root)
     if failures:
         print('\n%d check(s) failed' % len(failures))

@@ -8,8 +8,10 @@ linker script and vector table), then proves that
   1. it links with the board's normal heap region;
   2. with the region shrunk to 64 bytes (--defsym of the heap end) the link
      fails with poolalloc's ASSERT message 'poolalloc: the pools need N bytes';
-  3. the check is exact: a region of exactly N bytes below an aligned end
-     links, one byte less fails.
+  3. the check is exact: a region of exactly N bytes above an aligned start
+     links, one byte less fails, and so does the region of N bytes moved up
+     by one byte (the pools start at the heap start rounded up to their
+     alignment: the padding counts).
 
 The --defsym options go before poolalloc.ld on the link line, as
 c_link_args do in a meson build: ld evaluates the implicit script's
@@ -41,9 +43,9 @@ int main(void)
 }
 '''
 
-# The end of the region for the exactness check: inside the 4 MiB data RAM at
-# 0x20000000 of mps2-an385, and aligned far beyond any pool's alignment.
-BOUNDARY_END = 0x20300000
+# The start of the region for the exactness check: inside the 4 MiB data RAM
+# at 0x20000000 of mps2-an385, and aligned far beyond any pool's alignment.
+BOUNDARY_START = 0x20200000
 
 
 def show(cmd):
@@ -112,19 +114,23 @@ def main():
         print('64-byte region: link fails with: %s'
               % next(l for l in p.stderr.splitlines() if 'poolalloc:' in l).strip())
 
-        # 3. Exactly `need` bytes below an aligned end links; one byte less fails.
-        for size, ok in ((need, True), (need - 1, False)):
-            start = '0x%x' % (BOUNDARY_END - size)
-            p, cmd = link('exact%d' % size, [(a.heap_start, start), (a.heap_end, '0x%x' % BOUNDARY_END)])
+        # 3. Exactly `need` bytes above an aligned start links; one byte less
+        # fails, and so does an unaligned start (padding).
+        for start, size, ok in ((BOUNDARY_START, need, True), (BOUNDARY_START, need - 1, False),
+                                (BOUNDARY_START + 1, need, False)):
+            region = '0x%x..0x%x' % (start, start + size)
+            p, cmd = link('exact%d_%d' % (start & 1, size),
+                          [(a.heap_start, '0x%x' % start), (a.heap_end, '0x%x' % (start + size))])
             if ok and p.returncode != 0:
-                failures.append('a region of exactly %d bytes (%s..0x%x) does not link:\n  $ %s\n%s'
-                                % (size, start, BOUNDARY_END, cmd, p.stderr))
+                failures.append('a region of exactly %d bytes (%s) does not link:\n  $ %s\n%s'
+                                % (size, region, cmd, p.stderr))
             elif not ok and (p.returncode == 0 or 'poolalloc: the pools need' not in p.stderr):
-                failures.append('a region of %d bytes, one short of the %d the pools need, did not fail '
-                                'the link with the ASSERT message (status %d):\n  $ %s\n%s'
-                                % (size, need, p.returncode, cmd, p.stderr))
+                failures.append('a region %s, too small for the %d bytes the pools need from an aligned '
+                                'start, did not fail the link with the ASSERT message (status %d):\n  $ %s\n%s'
+                                % (region, need, p.returncode, cmd, p.stderr))
             else:
-                print('region of %d bytes (pools need %d): %s' % (size, need, 'links' if ok else 'fails'))
+                print('region %s of %d bytes (pools need %d from an aligned start): %s'
+                      % (region, size, need, 'links' if ok else 'fails'))
 
     for f in failures:
         print('FAIL: ' + f)
