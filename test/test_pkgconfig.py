@@ -148,7 +148,7 @@ def main():
                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if p.returncode != 0:
             failures.append('the demo exited with status %d under QEMU:\n%s%s' % (p.returncode, p.stdout, p.stderr))
-        # stdout or stderr: newlib-nano allocates its std FILEs (324 bytes) on
+        # stdout or stderr: newlib-nano allocates its std FILEs (428 bytes) on
         # first use, and with no pool that large its stdout ends up on fd 2.
         elif 'pools after freeing the log' not in p.stdout + p.stderr:
             failures.append("the demo did not print 'pools after freeing the log':\n%s%s" % (p.stdout, p.stderr))

@@ -9,8 +9,10 @@
 #           test of ours and installs nothing
 #   make    Make + pkg-config against `meson install`'s prefix
 #   cmake   CMake, pkg_check_modules(IMPORTED_TARGET) + target_link_libraries
-# (The no-build-system recipe is a block of doc/integration.md, run by the
-# docs step.)  One line "integration: NAME: ok" or "integration: NAME:
+#   recipe  the no-build-system recipe of doc/integration.md (a block the
+#           docs step runs) still names every source of meson.build's
+#           lib_sources and defines every macro meson.build puts in
+#           poolalloc_config.h  One line "integration: NAME: ok" or "integration: NAME:
 # FAILED ..." per path; the exit status is the number of failures.
 #
 #   test/consumers/run.sh [WORK]
@@ -81,6 +83,22 @@ cmake_pkgconfig() {
   runs cmake "$work/cmake/build/firmware"
 }
 
+recipe_current() {
+  python3 - "$src/meson.build" "$src/doc/integration.md" >"$work/recipe.log" 2>&1 <<'PY'
+import re, sys
+meson, doc = (open(f).read() for f in sys.argv[1:])
+recipe = doc[doc.index('## Without a build system'):]
+sources = re.findall(r"'src/(\w+)\.c'", meson[meson.index('lib_sources = files('):].split(')', 1)[0])
+macros = re.findall(r"conf\.set(?:10)?\('(POOLALLOC_\w+)'", meson)
+missing = [s for s in sources if not re.search(r'\b%s\b' % s, recipe)]
+missing += [m for m in macros if '#define %s ' % m not in recipe]
+if not sources or not macros or missing:
+    sys.exit('the recipe lacks %s (of %d sources, %d macros)' % (missing, len(sources), len(macros)))
+PY
+  if [ $? -eq 0 ]; then echo "integration: recipe: ok"; else fail recipe "$(tail -1 "$work/recipe.log")"; fi
+}
+
+recipe_current
 meson_subproject
 if installed_prefix; then
   make_pkgconfig
