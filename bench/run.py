@@ -415,7 +415,7 @@ def main():
                 for w in WORKLOADS:
                     elf = os.path.join(cfg['build'], 'bench', 'bench_%s_%s' % (w, flavour))
                     jobs[(i, flavour, w)] = pool.submit(itrace.run_traced, elf, nm)
-            tuned = os.path.join(cfg['build'], 'bench', 'tuned', 'bench_json_tuned')
+            tuned = os.path.join(cfg['build'], 'bench', 'bench_json_tuned')
             jobs[(i, 'tuned', 'json')] = pool.submit(itrace.run_traced, tuned, nm)
         log('tracing %d images on %d cores' % (len(jobs), a.jobs))
         failed = []
