@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """The tuned layout of the json workload, found the way a user finds one.
 
-    bench/json_layout.py --qemu-run cross/qemu-run.py --tune POOLALLOC-TUNE [--check bench/meson.build] ELF
+    bench/json_layout.py --qemu-run cross/qemu-run.py --tune POOLALLOC-TUNE [--check bench/tuned/meson.build] ELF
 
 ELF is bench_json_poolalloc from a -Dtrace=true build.  It runs under QEMU
 in a scratch directory (the recorder writes poolalloc.trace there), then
 `poolalloc-tune generate TRACE --heap-size 64K --headroom 0` gives the
 smallest layout that serves the trace; the layout is printed.  With --check,
-the layout must equal `bench_json_pools` in bench/meson.build (the layout
+the layout must equal `bench_json_pools` in bench/tuned/meson.build (the layout
 the `tuned` benchmark flavour and its bound test use): a workload or tuner
 change that moves it fails here, naming the new layout.
 """

@@ -141,7 +141,7 @@ def configure_and_build(cross, build_root):
            stdout=subprocess.DEVNULL)
     targets = ['bench/bench_%s_%s' % (w, f) for w in WORKLOADS for f in FLAVOURS]
     targets += ['bench/flash_%s_%s' % (p, f) for p in ('none', 'mf', 'family') for f in FLAVOURS]
-    targets += ['bench/tuned/bench_json_tuned']
+    targets += ['bench/bench_json_tuned']
     log('build %s' % build)
     sh(['meson', 'compile', '-C', build] + targets, stdout=subprocess.DEVNULL)
     return stem, build
@@ -285,7 +285,7 @@ COLOURS = ['#1b6ac9', '#d9480f', '#2b8a3e', '#862e9c', '#e67700']
 
 def json_table(target, configs):
     """The json workload: poolalloc on the default layout and on the layout
-    poolalloc-tune made of the workload's trace (bench/meson.build,
+    poolalloc-tune made of the workload's trace (bench/tuned/meson.build,
     bench_json_pools), against each C library's allocator: per call, and the
     whole program's allocator instructions and heap."""
     ref = configs[0]
@@ -415,7 +415,7 @@ def main():
                 for w in WORKLOADS:
                     elf = os.path.join(cfg['build'], 'bench', 'bench_%s_%s' % (w, flavour))
                     jobs[(i, flavour, w)] = pool.submit(itrace.run_traced, elf, nm)
-            tuned = os.path.join(cfg['build'], 'bench', 'tuned', 'bench_json_tuned')
+            tuned = os.path.join(cfg['build'], 'bench', 'bench_json_tuned')
             jobs[(i, 'tuned', 'json')] = pool.submit(itrace.run_traced, tuned, nm)
         log('tracing %d images on %d cores' % (len(jobs), a.jobs))
         failed = []

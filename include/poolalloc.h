@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "poolalloc_version.h" /* POOLALLOC_VERSION_MAJOR ... _STRING */
+
 #ifdef __cplusplus
 extern "C" {
 #endif

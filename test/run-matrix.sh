@@ -8,6 +8,7 @@
 #   BUILD_ROOT=/tmp/m test/run-matrix.sh
 #   test/run-matrix.sh fuzz       only the bounded fuzzer run (FUZZ_SECONDS, default 45)
 #   test/run-matrix.sh docs       only the documented commands (test/doc_commands.py)
+#   test/run-matrix.sh integration   only the consumer projects (test/consumers/run.sh)
 #
 # Each configuration is "name|meson setup arguments".
 set -u
@@ -98,7 +99,7 @@ for e in json.load(open(sys.argv[1])):
     echo "clang-tidy FAILED: no host build to read compile_commands.json from"; failed=$((failed + 1))
   fi
   if cppcheck --quiet --inline-suppr --error-exitcode=1 -UPOOLALLOC_TEST_SYNC --enable=warning,style,performance,portability --std=c11 \
-      -I include -I src -I "$root/host" src/*.c test/*.c cross/newlib/*.c examples/*.c >"$root/cppcheck.log" 2>&1; then
+      -I include -I src -I "$root/host" -I "$root/host/include" src/*.c test/*.c cross/newlib/*.c examples/*.c >"$root/cppcheck.log" 2>&1; then
     echo "cppcheck OK"; passed=$((passed + 1))
   else
     echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1))
@@ -114,6 +115,23 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" fuzz "* ]]; then
   else
     echo "fuzz FAILED:"; tail -20 "$root/fuzz.log"; failed=$((failed + 1))
   fi
+fi
+
+# Every integration path (Meson subproject, Make + pkg-config, CMake) from
+# a consumer project outside the tree, under QEMU (test/consumers/run.sh).
+if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" integration "* ]]; then
+  echo "=== integration"
+  mkdir -p "$root"
+  test/consumers/run.sh "$(cd "$root" && pwd)/consumers" >"$root/integration.log" 2>&1
+  grep -E '^integration: ' "$root/integration.log"
+  ok=$(grep -cE '^integration: [^ ]+: ok$' "$root/integration.log")
+  bad=$(grep -c '^integration: [^ ]*: FAILED' "$root/integration.log")
+  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
+    echo "integration FAILED: no consumer was checked:"; tail -20 "$root/integration.log"; bad=1
+  fi
+  if [ "$bad" -gt 0 ]; then sed -n '/FAILED/,$p' "$root/integration.log" | head -60; fi
+  passed=$((passed + ok))
+  failed=$((failed + bad))
 fi
 
 # Every shell block of README.md and doc/*.md, run in a scratch copy as a

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Install what poolalloc needs on Debian (bookworm): the Arm cross toolchain
-# with picolibc, newlib and their libstdc++, QEMU, Meson, a host compiler and
-# the static analysers, and gdb-multiarch (the RTT trace sink test).
-# Installs only the packages that are missing.  Run as root (or with sudo).
+# with picolibc, newlib and their libstdc++, QEMU, Meson, a host compiler,
+# the static analysers, make and cmake for the consumer projects of
+# test/consumers/, and gdb-multiarch for the RTT trace sink test.
+# Installs only the packages that are missing.  Run it as root, or as a user
+# who may use sudo: it runs itself through sudo when it has something to
+# install and is not root (a root-only box has no sudo).
 set -euo pipefail
 packages=(
   gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi
   libstdc++-arm-none-eabi-picolibc libstdc++-arm-none-eabi-newlib
   qemu-system-arm meson ninja-build pkg-config python3 gcc libc6-dev
-  clang-tidy cppcheck clang libclang-rt-14-dev gdb-multiarch
+  clang-tidy cppcheck clang libclang-rt-14-dev make cmake gdb-multiarch
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -17,6 +20,10 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages already installed"
   exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: not root: running through sudo"
+  exec sudo "$0" "$@"
 fi
 echo "install-deps: installing ${missing[*]}"
 apt-get update -qq

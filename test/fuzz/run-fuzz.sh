@@ -28,7 +28,7 @@ if [ ! -f "$lib_build/build.ninja" ]; then
 fi
 meson compile -C "$lib_build" poolalloc >"$build/compile.log" 2>&1 || { tail -30 "$build/compile.log"; exit 1; }
 clang -g -O1 -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Iinclude test/fuzz/fuzz_api.c "$lib_build/libpoolalloc.a" -o "$build/fuzz_api"
+  -I"$lib_build/include" -Iinclude test/fuzz/fuzz_api.c "$lib_build/libpoolalloc.a" -o "$build/fuzz_api"
 
 mkdir -p "$build/corpus"
 cd "$build"
