@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Interface between the benchmark workloads and the harness (harness.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Code-size probe: a program that uses the malloc family as far as all three
  * C libraries provide it: malloc, free, calloc, realloc, reallocarray,

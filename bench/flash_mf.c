@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Code-size probe: a program that uses malloc and free only.  Linked with a
  * map file; bench/run.py sums the input sections that come from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Code-size baseline: the same program shape as flash_mf.c and
  * flash_family.c without any allocation.  bench/run.py subtracts this image's

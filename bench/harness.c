@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Benchmark harness: main(), the allocator-call wrappers, the trace markers,
  * and for C-library allocators a bounded sbrk over a static arena.

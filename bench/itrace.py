@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Count the instructions of every allocator call in a benchmark image.
 
 Runs a bench ELF (bench/harness.c + a workload) under QEMU with one

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The tuned layout of the json workload, found the way a user finds one.
 
     bench/json_layout.py --qemu-run cross/qemu-run.py --tune POOLALLOC-TUNE [--check bench/tuned/meson.build] ELF

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Longest run of instructions with interrupts masked, from the disassembly.
 
     bench/masked_window.py [--bound N] ELF [FUNCTION...]   (default: every function)

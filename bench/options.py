@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """What each option costs: instructions per malloc and free, and flash.
 
     bench/options.py [--cross cross/thumbv7m-picolibc.txt] [--build-root DIR]

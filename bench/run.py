@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The benchmark command: build, run, and report poolalloc against the C
 libraries' own allocators (bench/README.md).
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Workload "exhaust": the heap is full and every call fails.  Fill it with
  * 1024-byte requests until one fails, then 256, 128, ..., 8 and 1 byte; then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Workload "frag": the sequence that hurts first-fit allocators.  Each round
  * fills the heap with 64 small blocks (12 and 20 bytes, interleaved), frees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Workload "json": what a JSON library does to a heap.  Each round builds a
  * document tree (objects and arrays whose child arrays grow by realloc,

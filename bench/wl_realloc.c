@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Workload "realloc": strings and vectors that grow.  Four strings grow in
  * turn by 1 to 7 bytes per realloc up to about 240 bytes, while two vectors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Workload "steady": a long-running mix of sizes at about half occupancy,
  * the way firmware allocates messages and buffers.  66 slots, each bound to a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Run a Cortex-M ELF under QEMU with semihosting; exit with its exit status.
 
 The board is chosen from the ELF's build attributes (readelf -A), so one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Demo firmware: a tiny log buffer that allocates the way real firmware does
  * -- through libc (strdup, asprintf, stdio) and directly (malloc, realloc,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poolalloc -- a deterministic fixed-block-pool heap for Cortex-M firmware.
  *

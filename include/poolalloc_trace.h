@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The poolalloc allocation-trace format (doc/trace-format.md), defined once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * calloc: overflow-checked count * size, then malloc and clear.  Blocks are
  * recycled without being cleared and never-used blocks hold whatever RAM held

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Heap checking: the checks=full take and give, and poolalloc_check().
  *

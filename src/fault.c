@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The default fault action: poolalloc_fault(), weak, called when a misuse is
  * detected (include/poolalloc.h), chosen by the fault option:

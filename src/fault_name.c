@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poolalloc_fault_name(): the human-readable name of a fault kind, for
  * applications' own fault hooks and for the message reporter (fault=message).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * free: the owning pool is found from the address alone (a compare tree over
  * the pool boundaries, no block header), and the block is pushed on that

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Validate a poolalloc pool layout and generate the code that encodes it.
 
 Run by meson.build at configure time: first with --check (prints the layout,

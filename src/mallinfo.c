@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The SVID/GNU statistics and tuning calls, answered from the pool records.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * malloc: size -> pool by table lookup, then take a block from that pool or,
  * with fallback on, from the next larger pools in turn (pool_alloc in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Aligned allocation: memalign, aligned_alloc, posix_memalign, valloc,
  * pvalloc.

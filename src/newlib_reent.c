@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * newlib's reentrant malloc family.  newlib's own code (stdio buffers,
  * strdup via _strdup_r, locale, atexit) calls these directly, so they must be

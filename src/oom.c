@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Out of memory: the shared failure path of every allocation entry point.
  * It counts the failure (stats: against the first pool the request tried,

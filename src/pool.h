@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poolalloc's core: the data model, the layout accessors, size -> pool and
  * pointer -> pool.  Everything else builds on these.

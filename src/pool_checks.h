@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Misuse detection (the checks option): the divide-free block-boundary test
  * (checks=fast and full) and the per-block allocated bits, poison and link

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The statistics of a take and a give, written once on top of the backend's
  * counter primitives (counter_add, counter_raise): each update is atomic on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Introspection: pool count and per-pool usage.
  *

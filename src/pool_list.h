@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The state of a pool whose free list lives in its blocks (the llsc, irq and
  * none backends): the list head and the count of never-used blocks handed

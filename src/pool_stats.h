@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Statistics (the stats option, off by default): the counters each pool's
  * state carries and the whole-heap totals.  Every counter except

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The allocator's front end, shared by the entry points (malloc.c, free.c,
  * realloc.c, ...): what one allocation and one release do, on top of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * PRIMASK on Cortex-M: mask interrupts, returning the previous mask, and put
  * it back.  Restoring (rather than clearing) lets these sections nest inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Statistics: a consistent snapshot of the counters, and their reset.
  *

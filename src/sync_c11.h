@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync=c11: the host backend, C11 atomics, safe between threads.  Used by the
  * host tests and fuzzing, where it makes multi-threaded stress tests under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync=irq: a PRIMASK critical section around the few instructions that touch
  * a pool's free list, high-water count and counters (src/sync_masked.h).

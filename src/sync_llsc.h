@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync=llsc: lock-free pools with LDREX/STREX, for ARMv7-M, ARMv7E-M and
  * ARMv8-M mainline.  Interrupts are never masked.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The take and give shared by the irq and none backends: plain code, made
  * atomic by the irq backend's PRIMASK section around it (or not at all, for

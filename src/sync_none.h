@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync=none: no protection at all.  For single-threaded firmware that never
  * allocates from an interrupt handler; the fastest and smallest backend.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The allocation trace recorder (-Dtrace=true): a RAM ring of fixed-size
  * records in the format of doc/trace-format.md, drained to

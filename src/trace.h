@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation trace recorder (-Dtrace=true), internal API.  The format is
  * doc/trace-format.md; the recorder is src/trace.c, the recording wrappers

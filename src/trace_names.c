@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The C library's malloc-family names with tracing on (-Dtrace=true): each
  * calls the poolalloc_* function and records one event (src/trace.c) with

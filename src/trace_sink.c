@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The default trace sink (-Dtrace=true): where src/trace.c sends the bytes
  * of the trace, in order (header first).  Weak: define your own

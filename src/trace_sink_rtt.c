@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The debug-probe trace sink (-Dtrace=true -Dtrace-sink=rtt): the trace
  * bytes go into a RAM ring that a debugger reads while the firmware runs.

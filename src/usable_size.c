@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * malloc_usable_size: the block size of the owning pool.  O(1).  A bad
  * pointer (see free.c; with checks=full also a freed block) is reported and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Misuse with the default fault action: freeing a block twice in a row
  * (TEST_DOUBLE_FREE=1) or reallocating a block just freed (2), both caught
  * at every checks level, or freeing a pointer into the middle of a block

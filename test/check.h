@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A minimal test harness shared by the C tests (host and target): CHECK()
  * records a failure with its location and goes on, so one run reports every

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Prove from a linked firmware ELF that the whole allocator is poolalloc's.
 
 Reads the symbol table (nm) and fails if:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Run the shell commands the documentation gives, as a newcomer would.
 
     test/doc_commands.py [--work DIR] [FILE...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault=abort: the misuse pattern of picolibc's own double-free test, in our
  * words.  For every request size: free a block twice in a row, and realloc a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A program that must stop with abort() for a stated reason.
 
     expect_abort.py --contains TEXT [--status N] COMMAND...

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Run a program whose misuse of the heap must stop it through the default
 fault action, and check that it stopped for the right reason.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Run a preemption test built against a deliberately broken library and
 pass only when it fails for the right reason: the test ran to its own
 summary ("N checks, M failed", M > 0) and reported a non-zero count of

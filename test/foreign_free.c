@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Misuse with the default fault action: freeing a pointer that no pool owns
  * must stop the program, reporting the kind and the pointer (checked by
  * expect_fault.py). */

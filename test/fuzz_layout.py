@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Fuzz the configure-time layout parser, src/gen_layout.py.
 
 Random -Dpools strings (valid entries, near misses, garbage, huge numbers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Link test: a program that only prints.  newlib's stdio allocates its
  * buffer through _malloc_r, which must be poolalloc's (check_symbols.py
  * proves it from the ELF); the run proves it too: after printf, newlib's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test helpers that read the configured layout through the public API, so
  * every test adapts to whatever -Dpools the build uses.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Preemption tests under QEMU (picolibc, run with -icount shift=10): are
  * malloc, free, realloc and calloc atomic with respect to interrupts?

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Vector table and timers for test/preempt.c and test/preempt_sweep.c under
  * picolibc (whose own table stops at SysTick).  BOARD_MICROBIT selects the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Board support for test/preempt.c: SysTick (every Cortex-M) and one
  * peripheral timer (IRQ 8 on both boards: the CMSDK TIMER0 of QEMU's

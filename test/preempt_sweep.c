@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Preemption sweep under QEMU (picolibc, -icount shift=10): is every atomic
  * step of malloc, free, realloc and calloc atomic with respect to interrupt

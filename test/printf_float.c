@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * newlib-nano's printf("%f") on poolalloc: the memory stdio and dtoa take
  * from the heap, and that the layout serves it.  Prints a double small and

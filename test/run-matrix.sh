@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build and test every configuration poolalloc supports, then print one line
 # "N passed, N failed" (N = meson tests, plus one failed entry for each
 # configuration that does not configure or build).
@@ -103,6 +104,12 @@ for e in json.load(open(sys.argv[1])):
     echo "cppcheck OK"; passed=$((passed + 1))
   else
     echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1))
+  fi
+  # Every source file carries the licence's SPDX line.
+  if test/check_spdx.py >"$root/spdx.log" 2>&1; then
+    echo "spdx OK"; passed=$((passed + 1))
+  else
+    echo "spdx FAILED:"; head -20 "$root/spdx.log"; failed=$((failed + 1))
   fi
 fi
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Print "poolalloc-test: bad pointer 0x..." on standard output, for
  * test/expect_fault.py.  newlib's stdio is not used: newlib-nano's allocates

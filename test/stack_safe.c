@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Stack-safe placement under a vendor-style linker script
  * (test/vendor_stm32.ld, driven by test/test_vendor_script.py).

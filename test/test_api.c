@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Semantics of every malloc-family entry point, on the host and under QEMU.
  *

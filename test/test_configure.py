@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """configure-rejects: a bad -Dpools layout is refused at configure time.
 
 Proves that

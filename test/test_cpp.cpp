@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Target only: C++ allocation (operator new/delete from libstdc++, built for
  * picolibc or newlib) lands in the pools, containers give their memory back,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Diagnostics, on the host and under QEMU, in every configuration:
  * statistics after scripted sequences (exact numbers, as deltas from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Target only: the C library's allocating functions and every malloc-family
  * name resolve to poolalloc.  Compares the libc names with the poolalloc_*

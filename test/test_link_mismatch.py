@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """link-mismatch: a library linked into the wrong firmware fails the LINK, saying why.
 
 Links a trivial malloc/free program with this build's libpoolalloc.a and

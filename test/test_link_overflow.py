@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """link-overflow: a pool layout larger than the heap region fails the LINK.
 
 Links a trivial malloc/free program the way the build links firmware (same

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """pkgconfig-link: the installed library links through its pkg-config file.
 
 Installs the current build into a temporary DESTDIR (`meson install

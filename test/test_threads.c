@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Host, sync=c11: threads hammer the pools concurrently.
  *

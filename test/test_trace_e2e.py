@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """End to end: record a trace of the demo under QEMU, generate a layout from
 it, rebuild with that layout and run the demo again without a failure.
 

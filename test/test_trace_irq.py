@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Run test/trace_irq.c (-Dtrace=true) under QEMU and check its trace.
 
 A small reader of doc/trace-format.md, independent of poolalloc-tune (the

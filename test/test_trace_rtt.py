@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The RTT trace sink end to end, under QEMU's gdbstub.
 
 In a temporary directory: configure this source tree for thumbv7m + picolibc

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """vendor-script: the pools stay clear of the stack under a vendor linker script.
 
 Builds test/stack_safe.c with the build's compiler, flags and libpoolalloc.a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The version macros of the installed poolalloc.h (poolalloc_version.h,
  * configured from meson.build's project version) equal that version: the

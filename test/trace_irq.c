@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Trace recorder under interrupts (-Dtrace=true; test/test_trace_irq.py
  * reads the trace).  SysTick fires every millisecond of QEMU time while

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install what poolalloc needs on Debian (bookworm): the Arm cross toolchain
 # with picolibc, newlib and their libstdc++, QEMU, Meson, a host compiler,
 # the static analysers, make and cmake for the consumer projects of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The newlib system calls the tests and the demo need, over Arm semihosting
  * (BKPT 0xAB on M-profile): console output and input, exit with a status.

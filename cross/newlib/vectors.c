@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Cortex-M vector table for newlib programs (newlib ships none): the initial
  * stack pointer and the reset vector, which enters newlib's rdimon crt0.  A

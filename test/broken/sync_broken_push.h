@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A deliberately broken sync backend, for the expected-failure preemption
  * sweep only (test/sweep/meson.build builds a library with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A deliberately broken sync backend, for the expected-failure fault test
  * only (test/meson.build builds a library with

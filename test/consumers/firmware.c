@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The firmware of every consumer project in test/consumers/ (Meson
  * subproject, Make + pkg-config, CMake, no build system): what a new user's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The integration paths of doc/integration.md, each tested from a consumer
 # project outside the tree (in WORK, default a new temporary directory) that
 # builds test/consumers/firmware.c for a Cortex-M3 with picolibc and runs it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build and run the libFuzzer harness test/fuzz/fuzz_api.c (the whole API
 # against a reference model; see its header).
 #

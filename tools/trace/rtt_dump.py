@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """gdb command: drain poolalloc's RTT trace ring into a trace file.
 
 For firmware built with -Dtrace=true -Dtrace-sink=rtt (src/trace_sink_rtt.c).

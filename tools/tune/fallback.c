@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The fallback-aware optimiser: the cheapest layout found among those that
  * rely on the allocator's fallback (a full pool spills into the larger

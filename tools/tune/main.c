@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poolalloc-tune: the host tool that turns a poolalloc allocation trace
  * (doc/trace-format.md) into a report (size histogram, peak live bytes, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The request model of a trace: which sizes were asked for, how many blocks
  * of each were live over time, and the demand stream the optimiser works on.

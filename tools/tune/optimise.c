@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The layout optimiser: the exact cheapest pool layout for a trace's demand.
  *

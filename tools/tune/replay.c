@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Replay: run a trace's requests through a simulation of poolalloc's rules on
  * a given layout, to report the recorded layout's utilisation and failures,

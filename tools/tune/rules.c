@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The allocator's rules, as poolalloc-tune models them, in one place for the
  * reader, the model, the replay and the optimiser: which blocks a layout may

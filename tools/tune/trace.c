@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Trace reader: checks a poolalloc trace (doc/trace-format.md; the layout
  * and the operations are include/poolalloc_trace.h's) byte by byte and turns

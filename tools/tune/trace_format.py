@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The poolalloc trace format for Python, read from its one definition.
 
 include/poolalloc_trace.h defines the format (doc/trace-format.md) for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poolalloc-tune internals: the trace reader (trace.c), the allocator's
  * rules (rules.c), the request model built from a trace (model.c), the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CMake toolchain file: Cortex-M3 with picolibc, for QEMU's mps2-an385 board
 # (the board symbols of cross/thumbv7m-picolibc.txt).  --specs=picolibc.specs
 # only in the compile flags: CMake passes them to the link too, and gcc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for poolalloc-tune's trace reader and what runs on its
  * output: any input is either rejected with an in-range byte offset or

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build the libFuzzer harness for poolalloc-tune's trace reader with clang
 # (-fsanitize=fuzzer,address,undefined) and run it for a bounded time.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The optimiser against an exhaustive search, on thousands of small random
  * traces (argv[1] of them; fixed seed, so a failure is reproducible).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """End-to-end tests of poolalloc-tune (argv[1] = the executable).
 
   * report and generate on tracegen.crafted(), a 16-event trace checked by

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Write poolalloc traces (doc/trace-format.md) for the tests, the fuzzer's
 seed corpus and the README's examples.
 
