@@ -13,9 +13,22 @@ SysTick handler are there with the IN_IRQ flag (and none from thread mode
 has it: the handler's callers are distinct); the replay balances -- every
 free and realloc names a live block, no allocation returns a live block, and
 nothing is live at the end.  Then `poolalloc-tune report` must read it.
-Usage: test_trace_irq.py [--stats] QEMU_RUN TUNE ELF
+
+With --sweep, the program is test/trace_sweep.c (run with -icount through
+--qemu-arg), which overflows the ring on purpose: instead of the replay,
+the accounting is checked exactly -- records from thread mode + records
+with IN_IRQ + events counted by DROPPED records = END's seq = the events the
+program says it raised, with at least one DROPPED record -- and no torn
+record: every allocation from thread mode asks the program's main size,
+every one with IN_IRQ the handler's; poolalloc-tune must count the same
+drops and no other gap.  Each failure of the accounting is reported as
+"FAIL: accounting: ..." (what test/meson.build's trace-sweep-unlocked-fails
+looks for).
+Usage: test_trace_irq.py [--stats] [--sweep] [--qemu-arg ARG]... QEMU_RUN TUNE ELF
 """
+import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -54,8 +67,11 @@ def parse(data, stats):
     return records
 
 
-def check(records):
+def check(records, sweep=None):
+    """sweep: None, or the program's numbers (sizes, events raised)."""
     errors = []
+    thread_records = 0
+    end_seq = None
     expect = 0
     live = {}
     irq = 0
@@ -69,6 +85,7 @@ def check(records):
             expect = r['seq'] + r['size']
             continue
         if r['op'] == 'END':
+            end_seq = r['seq']
             if i != len(records) - 1:
                 errors.append('records after END')
             break
@@ -77,8 +94,15 @@ def check(records):
             irq += 1
             irq_callers.add(r['caller'])
         else:
+            thread_records += 1
             thread_callers.add(r['caller'])
         op, old, res = r['op'], r['old'], r['result']
+        if sweep is not None:
+            want = sweep['handler size'] if r['flags'] & IN_IRQ else sweep['main size']
+            if op != 'free' and r['size'] != want:
+                errors.append('byte %d: torn record: %s of %d bytes%s, expected %d' % (
+                    r['offset'], op, r['size'], ' in the handler' if r['flags'] & IN_IRQ else '', want))
+            continue
         if op in ('free', 'realloc', 'reallocf', 'reallocarray') and old:
             if old not in live:
                 errors.append('byte %d: %s of 0x%x, which is not live' % (r['offset'], op, old))
@@ -92,7 +116,21 @@ def check(records):
             live[res] = r
     else:
         errors.append('no END record')
-    if dropped:
+    if sweep is not None:
+        raised = sweep['main events'] + sweep['handler events']
+        total = thread_records + irq + dropped
+        if end_seq is not None and total != end_seq:
+            errors.append('accounting: %d thread records + %d handler records + %d dropped = %d, but END says %d'
+                          % (thread_records, irq, dropped, total, end_seq))
+        if total != raised:
+            errors.append('accounting: %d thread records + %d handler records + %d dropped = %d, but the program '
+                          'raised %d events (%d in main, %d in the handler)'
+                          % (thread_records, irq, dropped, total, raised, sweep['main events'],
+                             sweep['handler events']))
+        if dropped == 0:
+            errors.append('no DROPPED record: the ring-full case did not happen')
+        live = {}
+    elif dropped:
         errors.append('%d events dropped (the thread drains at half full: none expected)' % dropped)
     if irq == 0:
         errors.append('no event with IN_IRQ')
@@ -100,41 +138,66 @@ def check(records):
         errors.append('callers seen both in and out of the handler: %s' % sorted(irq_callers & thread_callers))
     if live:
         errors.append('%d blocks live at the end: %s' % (len(live), sorted(hex(p) for p in live)[:8]))
-    return errors, irq, len(records)
+    return errors, irq, len(records), dropped
 
 
-def main(argv):
-    stats = '--stats' in argv
-    argv = [a for a in argv if a != '--stats']
-    if len(argv) != 4:
-        sys.exit(__doc__)
-    qemu_run, tune, elf = argv[1:]
+def sweep_numbers(output):
+    sizes = re.search(r'trace_sweep: sizes main (\d+) handler (\d+)', output)
+    events = re.search(r'trace_sweep: (\d+) events raised by main, (\d+) by the handler', output)
+    if not sizes or not events:
+        return None
+    return {'main size': int(sizes.group(1)), 'handler size': int(sizes.group(2)),
+            'main events': int(events.group(1)), 'handler events': int(events.group(2))}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--stats', action='store_true', help='the build has -Dstats=true')
+    ap.add_argument('--sweep', action='store_true', help='test/trace_sweep.c: check the accounting')
+    ap.add_argument('--qemu-arg', action='append', default=[])
+    ap.add_argument('qemu_run')
+    ap.add_argument('tune')
+    ap.add_argument('elf')
+    a = ap.parse_args()
+    errors = []
     with tempfile.TemporaryDirectory(prefix='poolalloc-trace-irq-') as tmp:
-        p = subprocess.run([sys.executable, qemu_run, '--timeout', '120', os.path.abspath(elf)], cwd=tmp,
-                           capture_output=True, text=True)
+        p = subprocess.run([sys.executable, a.qemu_run, '--timeout', '240']
+                           + ['--qemu-arg=' + q for q in a.qemu_arg] + [os.path.abspath(a.elf)],
+                           cwd=tmp, capture_output=True, text=True)
         print(p.stdout + p.stderr)
-        if p.returncode != 0:
-            print('FAIL: trace_irq exited with %d' % p.returncode)
-            return 1
+        sweep = sweep_numbers(p.stdout) if a.sweep else None
+        if a.sweep and sweep is None:
+            errors.append('the program did not print its event counts')
+        elif p.returncode != 0:
+            # The trace is still checked: what went wrong in the recorder is the point.
+            errors.append('%s exited with %d' % (os.path.basename(a.elf), p.returncode))
         trace = os.path.join(tmp, 'poolalloc.trace')
-        data = open(trace, 'rb').read()
-        try:
-            errors, irq, n = parse_and_check(data, stats)
-        except ValueError as e:
-            errors, irq, n = ['malformed trace: %s' % e], 0, 0
-        rep = subprocess.run([tune, 'report', trace], capture_output=True, text=True)
-        print('\n'.join(rep.stdout.splitlines()[:4]))
-        if rep.returncode != 0 or 'never returned' in rep.stdout or 'no END' in rep.stdout:
+        data = open(trace, 'rb').read() if os.path.exists(trace) else b''
+        irq = n = dropped = 0
+        if not errors or sweep is not None:
+            try:
+                found, irq, n, dropped = check(parse(data, a.stats), sweep if a.sweep else None)
+                errors += found
+            except ValueError as e:
+                errors.append('malformed trace: %s' % e)
+        rep = subprocess.run([a.tune, 'report', trace], capture_output=True, text=True)
+        print('\n'.join(rep.stdout.splitlines()[:6]))
+        bad = ['no END', 'missing from the sequence'] + ([] if a.sweep else ['never returned'])
+        if rep.returncode != 0 or any(b in rep.stdout for b in bad):
             errors.append('poolalloc-tune report: exit %d\n%s%s' % (rep.returncode, rep.stdout, rep.stderr))
-    for e in errors:
+        m = re.search(r'dropped (\d+) events', rep.stdout)
+        if a.sweep and (int(m.group(1)) if m else 0) != dropped:
+            errors.append('accounting: poolalloc-tune counts %s dropped events, the DROPPED records %d'
+                          % (m.group(1) if m else 'no', dropped))
+    errors.sort(key=lambda e: not e.startswith('accounting'))  # the verdict first, then the details
+    for e in errors[:40]:
         print('FAIL: ' + e)
-    print('trace_irq: %d records, %d raised in the handler, %d problem(s)' % (n, irq, len(errors)))
+    if len(errors) > 40:
+        print('FAIL: ... and %d more' % (len(errors) - 40))
+    print('%s: %d records, %d raised in the handler, %d dropped, %d problem(s)'
+          % (os.path.basename(a.elf), n, irq, dropped, len(errors)))
     return 1 if errors else 0
 
 
-def parse_and_check(data, stats):
-    return check(parse(data, stats))
-
-
 if __name__ == '__main__':
-    sys.exit(main(sys.argv))
+    sys.exit(main())
