@@ -12,7 +12,11 @@ linker script and vector table), then proves that
   3. the check is exact: a region of exactly N bytes above an aligned start
      links, one byte less fails, and so does the region of N bytes moved up
      by one byte (the pools start at the heap start rounded up to their
-     alignment: the padding counts).
+     alignment: the padding counts);
+  4. with --gen-layout (the build's generator command), a poolalloc.ld
+     generated with -Dstack-limit-symbol links while the pools end below
+     that symbol and fails with poolalloc's message naming it when they
+     would reach it.
 
 The --defsym options go before poolalloc.ld on the link line, as
 c_link_args do in a meson build: ld evaluates the implicit script's
@@ -23,6 +27,8 @@ Usage: test_link_overflow.py --cc=CC... [--c-arg=ARG...] [--link-arg=ARG...]
          --lib libpoolalloc.a --ldscript poolalloc.ld
          [--board-ld mps2-an385.ld --board-src vectors.c...]
          [--heap-start __heap_start --heap-end __heap_end]
+         [--gen-layout=WORD... --gen-pool=ENTRY...]   (python3, gen_layout.py and this
+         build's arguments; its -Dpools entries)
 (Use the --opt=VALUE form: values start with '-'.)
 """
 import argparse
@@ -64,6 +70,9 @@ def main():
     ap.add_argument('--board-src', action='append', default=[], help='board source (newlib: vectors.c)')
     ap.add_argument('--heap-start', default='__heap_start')
     ap.add_argument('--heap-end', default='__heap_end')
+    ap.add_argument('--gen-layout', action='append', default=[],
+                    help='the command that generates this build\'s layout (repeat, one word each)')
+    ap.add_argument('--gen-pool', action='append', default=[], help='one -Dpools entry of this build (repeat)')
     a = ap.parse_args()
     for path in [a.lib, a.ldscript] + ([a.board_ld] if a.board_ld else []) + a.board_src:
         if not os.path.exists(path):
@@ -132,6 +141,26 @@ def main():
             else:
                 print('region %s of %d bytes (pools need %d from an aligned start): %s'
                       % (region, size, need, 'links' if ok else 'fails'))
+
+        # 4. A stack limit: the same layout's script, generated with one.
+        if a.gen_layout:
+            gen = a.gen_layout + ['--stack-limit', 'test_stack_limit', '--emit', 'ldscript', '--'] + a.gen_pool
+            p = subprocess.run(gen, capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit('FAIL: generating a script with a stack limit failed:\n  $ %s\n%s' % (show(gen), p.stderr))
+            limited = os.path.join(tmp, 'limited.ld')
+            with open(limited, 'w') as f:
+                f.write(p.stdout)
+            a.ldscript = limited
+            for limit, ok in ((a.heap_end, True), (a.heap_start + '+64', False)):
+                p, cmd = link('limit', [('test_stack_limit', limit)])
+                named = 'poolalloc: the pools end above test_stack_limit' in p.stderr
+                if ok != (p.returncode == 0) or (not ok and not named):
+                    failures.append('stack limit %s: %s, expected %s:\n  $ %s\n%s'
+                                    % (limit, 'links' if p.returncode == 0 else 'fails',
+                                       'a link' if ok else "poolalloc's message naming the symbol", cmd, p.stderr))
+                else:
+                    print('stack limit at %s: %s' % (limit, 'links' if ok else 'fails naming the symbol'))
 
     for f in failures:
         print('FAIL: ' + f)
