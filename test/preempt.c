@@ -50,8 +50,9 @@
 
 enum owner { FREE = 0, MAIN = 1, SYSTICK = 2, TIMER = 3 };
 
-static volatile uint8_t owner_of[MAX_TRACKED];
-static volatile unsigned ownership_errors, pattern_errors;
+#include "ownership.h"
+
+static volatile unsigned pattern_errors;
 
 /* A misuse the allocator detects itself (a block freed twice in a row: what
  * a broken pop leads to) is counted with the ownership errors; the call is
@@ -82,33 +83,7 @@ static size_t block_number(const void *p)
     return MAX_TRACKED;
 }
 
-/* Bookkeeping is masked so that the map itself is consistent; the
- * allocator calls are never masked by the test. */
-static void claim(void *p, enum owner who)
-{
-    uint32_t saved = board_irq_mask();
-    size_t n = block_number(p);
-    if (n >= MAX_TRACKED || owner_of[n] != FREE) {
-        /* Said at once: a library that hands a block out twice usually
-         * crashes soon after, on the user's bytes taken for a link. */
-        if (ownership_errors++ == 0)
-            printf("first ownership error: block %p handed to %d while owned by %d\n", p, (int)who,
-                   n < MAX_TRACKED ? (int)owner_of[n] : -1);
-    } else
-        owner_of[n] = (uint8_t)who;
-    board_irq_restore(saved);
-}
 
-static void release(void *p, enum owner who)
-{
-    uint32_t saved = board_irq_mask();
-    size_t n = block_number(p);
-    if (n >= MAX_TRACKED || owner_of[n] != who)
-        ownership_errors++;
-    else
-        owner_of[n] = FREE;
-    board_irq_restore(saved);
-}
 
 static unsigned char mark_of(const void *p, enum owner who)
 {

@@ -60,13 +60,15 @@
 #define NESTED_SPAN 400        /* instructions of the first handler's work, and more */
 
 enum owner { FREE = 0, MAIN = 1, FIRST = 2, SECOND = 3 };
+
+#include "ownership.h"
+
 enum call { CALL_NONE, MALLOC_BUMP, MALLOC_POP, FREE_PUSH, REALLOC_IN_PLACE, CALLOC };
 enum handler { KEEP, GIVE, ABA, NESTED };
 static const char *const call_name[] = { "none", "malloc-bump", "malloc-pop", "free", "realloc", "calloc" };
 static const char *const handler_name[] = { "keep", "give", "aba", "nested" };
 
-static volatile uint8_t owner_of[MAX_TRACKED];
-static volatile unsigned ownership_errors, lost_blocks, pattern_errors, allocator_faults;
+static volatile unsigned lost_blocks, pattern_errors, allocator_faults;
 
 /* A misuse the allocator detects itself (a block freed twice in a row) is
  * an ownership error: only a broken heap makes this test free one. */
@@ -91,32 +93,7 @@ static size_t block_number(const void *p)
     return (address - pool_first) / block;
 }
 
-/* Bookkeeping is masked so that the map stays consistent; the allocator
- * calls never are. */
-static void claim(void *p, enum owner who)
-{
-    uint32_t saved = board_irq_mask();
-    size_t n = block_number(p);
-    if (n >= MAX_TRACKED || owner_of[n] != FREE) {
-        if (ownership_errors++ == 0)
-            printf("first ownership error: block %p handed to %d while owned by %d\n", p, (int)who,
-                   n < MAX_TRACKED ? (int)owner_of[n] : -1);
-    } else
-        owner_of[n] = (uint8_t)who;
-    board_irq_restore(saved);
-}
 
-static void release(void *p, enum owner who)
-{
-    uint32_t saved = board_irq_mask();
-    size_t n = block_number(p);
-    if (n >= MAX_TRACKED || owner_of[n] != who) {
-        if (ownership_errors++ == 0)
-            printf("first ownership error: block %p returned by %d, not its owner\n", p, (int)who);
-    } else
-        owner_of[n] = FREE;
-    board_irq_restore(saved);
-}
 
 static unsigned char mark_of(const void *p, enum owner who)
 {

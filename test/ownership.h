@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ownership map of the preemption tests (test/preempt.c,
+ * test/preempt_sweep.c): the owner of every block, updated by whoever
+ * receives or returns one.  A block handed out while owned, or returned by
+ * another than its owner, is an ownership error; the first is said at
+ * once (a library that hands a block out twice usually crashes soon after,
+ * on the user's bytes taken for a link).  Bookkeeping is masked so that the
+ * map itself stays consistent; the allocator calls never are.
+ *
+ * The includer defines MAX_TRACKED, `enum owner` with FREE = 0, and
+ * block_number(p): the block's index in the map, MAX_TRACKED if p is no
+ * block of the pools under test.
+ */
+#ifndef TEST_OWNERSHIP_H
+#define TEST_OWNERSHIP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "preempt_board.h"
+
+static volatile uint8_t owner_of[MAX_TRACKED];
+static volatile unsigned ownership_errors;
+
+static size_t block_number(const void *p);
+
+static void claim(void *p, enum owner who)
+{
+    uint32_t saved = board_irq_mask();
+    size_t n = block_number(p);
+    if (n >= MAX_TRACKED || owner_of[n] != FREE) {
+        if (ownership_errors++ == 0)
+            printf("first ownership error: block %p handed to %d while owned by %d\n", p, (int)who,
+                   n < MAX_TRACKED ? (int)owner_of[n] : -1);
+    } else
+        owner_of[n] = (uint8_t)who;
+    board_irq_restore(saved);
+}
+
+static void release(void *p, enum owner who)
+{
+    uint32_t saved = board_irq_mask();
+    size_t n = block_number(p);
+    if (n >= MAX_TRACKED || owner_of[n] != who) {
+        if (ownership_errors++ == 0)
+            printf("first ownership error: block %p returned by %d, not its owner\n", p, (int)who);
+    } else
+        owner_of[n] = FREE;
+    board_irq_restore(saved);
+}
+
+#endif /* TEST_OWNERSHIP_H */
