@@ -18,7 +18,7 @@ proves that
      pool overlaps the stack reservation.
 
 Usage: test_vendor_script.py --cc=CC... [--c-arg=ARG...] [--link-arg=ARG...]
-         --lib libpoolalloc.a --ldscript poolalloc.ld --include DIR
+         --lib libpoolalloc.a --ldscript poolalloc.ld --include DIR...
          --vendor-ld test/vendor_stm32.ld --source test/stack_safe.c
          --board-src vectors.c... --qemu-run cross/qemu-run.py --nm NM
 """
@@ -43,7 +43,7 @@ def main():
     ap.add_argument('--link-arg', action='append', default=[])
     ap.add_argument('--lib', required=True)
     ap.add_argument('--ldscript', required=True)
-    ap.add_argument('--include', required=True)
+    ap.add_argument('--include', action='append', required=True, help='header directory (repeat)')
     ap.add_argument('--vendor-ld', required=True)
     ap.add_argument('--source', required=True)
     ap.add_argument('--board-src', action='append', default=[])
@@ -57,7 +57,7 @@ def main():
         objs = []
         for i, src in enumerate([a.source] + a.board_src):
             obj = os.path.join(tmp, '%d.o' % i)
-            cmd = a.cc + a.c_arg + ['-I', a.include, '-c', src, '-o', obj]
+            cmd = a.cc + a.c_arg + [f for d in a.include for f in ('-I', d)] + ['-c', src, '-o', obj]
             p = subprocess.run(cmd, capture_output=True, text=True)
             if p.returncode != 0:
                 sys.exit('FAIL: compiling %s:\n  $ %s\n%s' % (src, show(cmd), p.stderr))
