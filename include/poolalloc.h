@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "poolalloc_regions.h" /* POOLALLOC_REGION_<NAME>, generated from -Dregions */
 #include "poolalloc_version.h" /* POOLALLOC_VERSION_MAJOR ... _STRING */
 
 #ifdef __cplusplus
@@ -50,6 +51,16 @@ void *poolalloc_valloc(size_t size);
 void *poolalloc_pvalloc(size_t size);
 size_t poolalloc_usable_size(void *ptr);
 
+/*
+ * malloc from one region (-Dregions): region is POOLALLOC_REGION_<NAME>
+ * (POOLALLOC_REGION_HEAP, 0, is the region malloc serves).  Only that
+ * region's pools serve, with the same fallback rules and atomicity as
+ * malloc; NULL with ENOMEM when they are full or too small, EINVAL for no
+ * such region.  free, realloc and malloc_usable_size take a block from any
+ * region (realloc keeps it in its region).  O(1) per pool tried.
+ */
+void *poolalloc_malloc_in(unsigned region, size_t size);
+
 /* SVID/GNU statistics.  struct mallinfo is the C library's (<malloc.h>):
  * arena = bytes of all pools, uordblks = bytes of blocks in use, fordblks =
  * the rest, ordblks = free blocks.  malloc_stats prints a per-pool table on
@@ -73,6 +84,7 @@ struct poolalloc_pool_info {
     size_t alignment;    /* every block is aligned to this (natural alignment) */
     void *start;         /* first byte of the pool */
     void *end;           /* one past its last byte */
+    unsigned region;     /* its region (POOLALLOC_REGION_<NAME>; 0: the default) */
 };
 
 /* Number of pools in the configured layout.  O(1). */

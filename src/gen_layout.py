@@ -89,6 +89,52 @@ def check_symbol(option, name):
                           "expression to it with -Wl,--defsym" % (option, name.replace('\n', ' ')))
 
 
+DEFAULT_REGION = 'heap'      # the region malloc serves, on the heap symbols
+REGION_NAME_RE = re.compile(r'^[a-z][a-z0-9_]*$')
+TAGGED_RE = re.compile(r'^([^@]*)@(.*)$')
+
+
+def parse_regions(entries, heap_start, heap_end):
+    """The regions: the default one on the heap symbols, then each
+    NAME:START_SYMBOL:END_SYMBOL entry.  Returns [(name, start, end)]."""
+    regions = [(DEFAULT_REGION, heap_start, heap_end)]
+    for e in [e.strip() for e in entries if e.strip() != '']:
+        parts = e.split(':')
+        if len(parts) != 3:
+            raise LayoutError("regions entry '%s' is not NAME:START_SYMBOL:END_SYMBOL "
+                              "(e.g. dma:__dma_start:__dma_end)" % shown(e))
+        name, start, end = parts
+        if not REGION_NAME_RE.fullmatch(name):
+            raise LayoutError("regions entry '%s': region name '%s' is not lower-case letters, digits "
+                              "and '_' starting with a letter (it names POOLALLOC_REGION_%s)"
+                              % (shown(e), shown(name), shown(name).upper()))
+        if name in [r[0] for r in regions]:
+            raise LayoutError("regions entry '%s': region '%s' is named twice (the default region, on "
+                              "the heap symbols, is '%s')" % (shown(e), name, DEFAULT_REGION))
+        check_symbol("regions entry '%s': start symbol" % shown(e), start)
+        check_symbol("regions entry '%s': end symbol" % shown(e), end)
+        regions.append((name, start, end))
+    return regions
+
+
+def split_pools(entries, region_names):
+    """Pool entries by region: NAME@BLOCK:CAPACITY goes to region NAME, an
+    untagged entry to the default region.  Every region needs a pool."""
+    by_region = {name: [] for name in region_names}
+    for e in [e.strip() for e in entries if e.strip() != '']:
+        m = TAGGED_RE.match(e)
+        name, entry = (m.group(1), m.group(2)) if m else (DEFAULT_REGION, e)
+        if name not in by_region:
+            raise LayoutError("pools entry '%s': unknown region '%s'; the regions are %s (-Dregions)"
+                              % (shown(e), shown(name), ', '.join(region_names)))
+        by_region[name].append(entry)
+    for name in region_names[1:]:
+        if not by_region[name]:
+            raise LayoutError("region '%s' has no pools: add %s@BLOCK:CAPACITY entries to -Dpools "
+                              "or drop the region" % (name, name))
+    return by_region
+
+
 def parse_pools(entries, alignment, ptr_size, addr_bits=32):
     """Parse and validate the entries; return [(block, capacity)] sorted by block.
 
@@ -164,7 +210,8 @@ def parse_pools(entries, alignment, ptr_size, addr_bits=32):
 class Layout:
     """Everything the generated files say, computed once."""
 
-    def __init__(self, pools, alignment):
+    def __init__(self, pools, alignment, exact_size_table=False):
+        self.exact_size_table = exact_size_table   # no correction step (extra regions)
         self.pools = pools                     # [(block, capacity)] by block size
         self.alignment = alignment
         self.count = len(pools)
@@ -226,6 +273,8 @@ class Layout:
                 if ((limit + (1 << s) - 1) >> s) + 1 > MAX_LOOKUP_ENTRIES:
                     continue
                 table, steps = self._lookup_for_shift(limit, s)
+                if steps > 0 and self.exact_size_table:
+                    continue
                 key = (max(steps, above), steps + above, len(table))
                 if best is None or key < best[0]:
                     best = (key, (limit, s, steps, table))
@@ -233,6 +282,8 @@ class Layout:
                     break
             if best is not None and best[0][0] == 0:
                 break
+        if best is None:  # exact_size_table and no exact table fits: compares only
+            return 0, 0, 0, []
         return best[1]
 
     def _address_lookup(self):
@@ -266,13 +317,15 @@ class Layout:
             return 'pointer lookup: %d-entry table (granule %d bytes)' % (len(self.addr_table), 1 << self.addr_shift)
         return 'pointer lookup: compare tree, at most %d compares' % (1 + (self.count - 1).bit_length())
 
-    def summary(self):
-        lines = ['poolalloc layout: %d pools, %d bytes, from the heap start rounded up to %d '
+    def summary(self, region=None, first=0):
+        where = 'the heap start' if region is None else "region %s's start" % region
+        lines = ['poolalloc layout%s: %d pools, %d bytes, from %s rounded up to %d '
                  '(at most %d bytes of padding below the pools)'
-                 % (self.count, self.total, self.base_align, self.base_align - 1)]
+                 % ('' if region is None else ' of region ' + region, self.count, self.total, where,
+                    self.base_align, self.base_align - 1)]
         lines.append('  %-4s %8s %9s %10s %9s %8s' % ('pool', 'block', 'capacity', 'bytes', 'offset', 'aligned'))
         for k, (b, c) in enumerate(self.pools):
-            lines.append('  %-4d %8d %9d %10d %9d %8d' % (k, b, c, b * c, self.offset[k], self.pool_align[k]))
+            lines.append('  %-4d %8d %9d %10d %9d %8d' % (first + k, b, c, b * c, self.offset[k], self.pool_align[k]))
         lines.append('  malloc alignment %d; %s' % (self.alignment, self.size_lookup_summary()))
         lines.append('  %s' % self.address_lookup_summary())
         return '\n'.join(lines)
@@ -295,19 +348,140 @@ def table_lines(values):
     return ['    ' + ', '.join('%d' % v for v in values[i:i + 16]) + ',' for i in range(0, len(values), 16)]
 
 
-def emit_header(lay, pools_arg):
+class Region:
+    """One region: its name, bounding symbols, layout, and the global index
+    of its first pool (pools are numbered region by region, by block size
+    within a region, so a region's pools are one index range)."""
+
+    def __init__(self, name, start, end, lay, first):
+        self.name, self.start, self.end, self.lay, self.first = name, start, end, lay, first
+        self.stop = first + lay.count                  # one past its last pool
+        self.macro = '' if first == 0 else '_' + name.upper()   # region 0: today's names
+        self.func = '' if first == 0 else '_' + name
+
+
+def emit_offset_lookup(r):
+    """pool_index_of_offset<func>(off): region offset -> global pool index."""
+    lay, out = r.lay, []
+    out.append('/* Pool that holds region offset `off` (POOL_COUNT when outside the pools):')
+    out.append(' * %s. */' % lay.address_lookup_summary())
+    if lay.addr_table is not None:
+        out.append('#define POOL_ADDRESS_SHIFT%s %du' % (r.macro, lay.addr_shift))
+        out.append('#define POOL_ADDRESS_ENTRIES%s %du' % (r.macro, len(lay.addr_table)))
+        out.append('extern const uint8_t pool_address_lookup%s[POOL_ADDRESS_ENTRIES%s];' % (r.func, r.macro))
+    out.append('POOL_INLINE unsigned pool_index_of_offset%s(size_t off)\n{' % r.func)
+    out.append('    if (off >= POOL_REGION_BYTES%s)\n        return POOL_COUNT;' % r.macro)
+    if lay.count == 1:
+        out.append('    return %du;' % r.first)
+    elif lay.addr_table is not None:
+        out.append('    unsigned k = pool_address_lookup%s[off >> POOL_ADDRESS_SHIFT%s];' % (r.func, r.macro))
+        out.append('    POOL_ASSUME(k < POOL_COUNT);')
+        out.append('    return k;')
+    else:
+        def tree(lo, hi, indent):
+            pad = '    ' * indent
+            if hi - lo == 1:
+                return ['%sreturn %du;' % (pad, r.first + lay.physical[lo])]
+            mid = (lo + hi) // 2
+            bound = lay.offset[lay.physical[mid]]
+            return (['%sif (off < %du) {' % (pad, bound)] + tree(lo, mid, indent + 1) +
+                    ['%s} else {' % pad] + tree(mid, hi, indent + 1) + ['%s}' % pad])
+        out.extend(tree(0, lay.count, 1))
+    out.append('}\n')
+    return out
+
+
+def emit_large_size_lookup(r, name):
+    """One compare per block above the size table's limit."""
+    out = ['POOL_INLINE unsigned %s(size_t size)\n{' % name]
+    for k, (b, _) in enumerate(r.lay.pools):
+        if b > r.lay.size_limit:
+            out.append('    if (size <= %du)\n        return %du;' % (b, r.first + k))
+    return out
+
+
+def emit_extra_region(r):
+    """An extra region's constants, base, and its two lookups; its size
+    table is exact (Layout(exact_size_table=True)), so the size lookup needs
+    no block sizes and lives here, complete."""
+    lay, m, f = r.lay, r.macro, r.func
+    out = ['/* ---- Region %s (%s..%s): pools %d..%d ---- */'
+           % (r.name, r.start, r.end, r.first, r.stop - 1)]
+    out.append('#define POOL_REGION_BYTES%s %du' % (m, lay.total))
+    out.append('#define POOL_BASE_ALIGN%s %du' % (m, lay.base_align))
+    out.append('#if POOLALLOC_HOST_REGION')
+    out.append('extern char poolalloc_host_region%s[];' % f)
+    out.append('#define POOL_BASE%s (poolalloc_host_region%s)' % (m, f))
+    out.append('#else')
+    out.append('extern char __poolalloc_base%s[];' % f)
+    out.append('#define POOL_BASE%s (__poolalloc_base%s)' % (m, f))
+    out.append('#endif')
+    out.append('/* %s */' % lay.size_lookup_summary())
+    if lay.lookup:
+        out.append('extern const uint8_t pool_size_lookup%s[%d];' % (f, len(lay.lookup)))
+    out.extend(emit_large_size_lookup(r, 'pool_for_size%s' % f)[:1])
+    if lay.lookup:
+        out.append('    if (size <= %du)\n        return pool_size_lookup%s[(size + %du) >> %du];'
+                   % (lay.size_limit, f, (1 << lay.shift) - 1, lay.shift))
+    out.extend(emit_large_size_lookup(r, '')[1:])
+    out.append('    return POOL_COUNT;\n}\n')
+    out.extend(emit_offset_lookup(r))
+    return out
+
+
+def emit_region_dispatch(regions):
+    """Multi-region only: region of a pool, base of a pool, end of a region,
+    size -> pool in an extra region, address -> pool over all regions: a
+    compare (or switch case) per region, each O(1)."""
+    extra = regions[1:]
+    out = ['/* ---- Across regions: one compare or case per region ---- */']
+    out.append('POOL_INLINE unsigned pool_region_of(unsigned k)\n{')
+    for r in regions[:-1]:
+        out.append('    if (k < %du)\n        return %du;' % (r.stop, regions.index(r)))
+    out.append('    return %du;\n}\n' % (len(regions) - 1))
+    out.append('POOL_INLINE char *pool_base_of(unsigned k)\n{')
+    for r in regions[:-1]:
+        out.append('    if (k < %du)\n        return POOL_BASE%s;' % (r.stop, r.macro))
+    out.append('    return POOL_BASE%s;\n}\n' % regions[-1].macro)
+    out.append('/* One past the last pool of region `region` (0: no such region). */')
+    out.append('POOL_INLINE unsigned pool_region_end(unsigned region)\n{\n    switch (region) {')
+    for i, r in enumerate(regions):
+        out.append('    case %du:\n        return %du;' % (i, r.stop))
+    out.append('    default:\n        return 0u;\n    }\n}\n')
+    out.append('/* Size -> pool in region `region` >= 1 (POOL_COUNT: too large, or no such')
+    out.append(' * region); region 0 is pool_for_size() (src/pool.h). */')
+    out.append('POOL_INLINE unsigned pool_for_size_in_extra(unsigned region, size_t size)\n{\n    switch (region) {')
+    for i, r in enumerate(extra, 1):
+        out.append('    case %du:\n        return pool_for_size%s(size);' % (i, r.func))
+    out.append('    default:\n        return POOL_COUNT;\n    }\n}\n')
+    out.append('/* Pool of address `a` in any region (POOL_COUNT: outside every pool). */')
+    out.append('POOL_INLINE unsigned pool_index_of_address(uintptr_t a)\n{')
+    for r in regions:
+        out.append('    if (a - (uintptr_t)POOL_BASE%s < POOL_REGION_BYTES%s)' % (r.macro, r.macro))
+        out.append('        return pool_index_of_offset%s(a - (uintptr_t)POOL_BASE%s);' % (r.func, r.macro))
+    out.append('    return POOL_COUNT;\n}\n')
+    return out
+
+
+def emit_header(regions, pools_arg):
+    lay = regions[0].lay
+    all_pools = [p for r in regions for p in r.lay.pools]
     out = [GENERATED % pools_arg]
     out.append('#ifndef POOL_LAYOUT_H\n#define POOL_LAYOUT_H\n')
     out.append('#include <stddef.h>\n#include <stdint.h>\n')
     out.append('#ifndef POOL_INLINE\n#define POOL_INLINE static inline\n#endif')
     out.append('#ifndef POOL_ASSUME\n#define POOL_ASSUME(fact) ((void)0)\n#endif\n')
-    out.append('#define POOL_COUNT %du' % lay.count)
+    out.append('#define POOL_COUNT %du' % len(all_pools))
+    if len(regions) > 1:
+        out.append('/* Regions (-Dregions); region 0, whose names have no suffix, serves malloc. */')
+    out.append('#define POOL_REGION_COUNT %du' % len(regions))
+    out.append('#define POOL_DEFAULT_END %du' % regions[0].stop)
     out.append('#define POOL_MAX_BLOCK %du' % lay.max_block)
     out.append('#define POOL_REGION_BYTES %du' % lay.total)
     out.append('#define POOL_BASE_ALIGN %du' % lay.base_align)
     out.append('#define POOL_MALLOC_ALIGN %du' % lay.alignment)
     out.append('/* Block sizes, capacities and pool offsets fit this many bits. */')
-    out.append('#define POOL_FIELD_BITS %du' % lay.field_bits)
+    out.append('#define POOL_FIELD_BITS %du' % max(r.lay.field_bits for r in regions))
     out.append('/* %s */' % lay.size_lookup_summary())
     out.append('#define POOL_SIZE_TABLE_LIMIT %du' % lay.size_limit)
     out.append('#define POOL_LOOKUP_SHIFT %du' % lay.shift)
@@ -315,50 +489,46 @@ def emit_header(lay, pools_arg):
     out.append('#define POOL_LOOKUP_ENTRIES %du' % len(lay.lookup))
     out.append('#define POOL_HOST_REGION_BYTES %du\n' % lay.total)
     out.append('/* Block size of each pool, smallest first; usable as a constant. */')
-    out.append('#define POOL_BLOCK_SIZES { %s }\n' % ', '.join('%du' % b for b, _ in lay.pools))
+    out.append('#define POOL_BLOCK_SIZES { %s }\n' % ', '.join('%du' % b for b, _ in all_pools))
     out.append('/* Pool of a size above POOL_SIZE_TABLE_LIMIT; POOL_COUNT when larger than')
     out.append(' * every block. */')
-    out.append('POOL_INLINE unsigned pool_for_large_size(size_t size)\n{')
-    for k, (b, _) in enumerate(lay.pools):
-        if b > lay.size_limit:
-            out.append('    if (size <= %du)\n        return %du;' % (b, k))
+    out.extend(emit_large_size_lookup(regions[0], 'pool_for_large_size'))
     out.append('    return POOL_COUNT;\n}\n')
-    out.append('/* Pool that holds region offset `off` (POOL_COUNT when outside the pools):')
-    out.append(' * %s. */' % lay.address_lookup_summary())
-    if lay.addr_table is not None:
-        out.append('#define POOL_ADDRESS_SHIFT %du' % lay.addr_shift)
-        out.append('#define POOL_ADDRESS_ENTRIES %du' % len(lay.addr_table))
-        out.append('extern const uint8_t pool_address_lookup[POOL_ADDRESS_ENTRIES];')
-    out.append('POOL_INLINE unsigned pool_index_of_offset(size_t off)\n{')
-    out.append('    if (off >= POOL_REGION_BYTES)\n        return POOL_COUNT;')
-    if lay.count == 1:
-        out.append('    return 0u;')
-    elif lay.addr_table is not None:
-        out.append('    unsigned k = pool_address_lookup[off >> POOL_ADDRESS_SHIFT];')
-        out.append('    POOL_ASSUME(k < POOL_COUNT);')
-        out.append('    return k;')
-    else:
-        def tree(lo, hi, indent):
-            pad = '    ' * indent
-            if hi - lo == 1:
-                return ['%sreturn %du;' % (pad, lay.physical[lo])]
-            mid = (lo + hi) // 2
-            bound = lay.offset[lay.physical[mid]]
-            return (['%sif (off < %du) {' % (pad, bound)] + tree(lo, mid, indent + 1) +
-                    ['%s} else {' % pad] + tree(mid, hi, indent + 1) + ['%s}' % pad])
-        out.extend(tree(0, lay.count, 1))
-    out.append('}\n')
+    out.extend(emit_offset_lookup(regions[0]))
+    if len(regions) > 1:
+        for r in regions[1:]:
+            out.extend(emit_extra_region(r))
+        out.extend(emit_region_dispatch(regions))
     out.append('#endif')
     return '\n'.join(out) + '\n'
 
 
-def emit_source(lay, pools_arg, marker=None):
+def emit_public_header(regions, pools_arg):
+    """poolalloc_regions.h, installed: the region numbers for
+    poolalloc_malloc_in()."""
+    out = [GENERATED % pools_arg]
+    out.append('#ifndef POOLALLOC_REGIONS_H\n#define POOLALLOC_REGIONS_H\n')
+    out.append('/* The heap regions of this build (-Dregions): poolalloc_malloc_in(region, size).')
+    out.append(' * Region 0, on the heap symbols, is the one malloc serves. */')
+    out.append('#define POOLALLOC_REGION_COUNT %du' % len(regions))
+    for i, r in enumerate(regions):
+        out.append('#define POOLALLOC_REGION_%s %du /* %s..%s */' % (r.name.upper(), i, r.start, r.end))
+    out.append('\n#endif')
+    return '\n'.join(out) + '\n'
+
+
+def emit_source(regions, pools_arg, marker=None):
+    lay = regions[0].lay
+    all_pools = [p for r in regions for p in r.lay.pools]
     out = [GENERATED % pools_arg]
     out.append('#include "poolalloc_private.h"\n')
     out.append('#if POOLALLOC_HOST_REGION')
     out.append('/* Host builds have no linker script: the region is an array aligned like')
     out.append(' * the heap start the linker script rounds up. */')
     out.append('char poolalloc_host_region[POOL_HOST_REGION_BYTES] __attribute__((aligned(POOL_BASE_ALIGN)));')
+    for r in regions[1:]:
+        out.append('char poolalloc_host_region%s[POOL_REGION_BYTES%s] __attribute__((aligned(POOL_BASE_ALIGN%s)));'
+                   % (r.func, r.macro, r.macro))
     out.append('#endif\n')
     if lay.lookup:
         out.append('/* Pool of the sizes 0..POOL_SIZE_TABLE_LIMIT, indexed by')
@@ -371,10 +541,21 @@ def emit_source(lay, pools_arg, marker=None):
         out.append('const uint8_t pool_address_lookup[POOL_ADDRESS_ENTRIES] = {')
         out.extend(table_lines(lay.addr_table))
         out.append('};\n')
+    for r in regions[1:]:
+        out.append('/* Region %s: its size and address tables (global pool indices). */' % r.name)
+        if r.lay.lookup:
+            out.append('const uint8_t pool_size_lookup%s[%d] = {' % (r.func, len(r.lay.lookup)))
+            out.extend(table_lines([r.first + k for k in r.lay.lookup]))
+            out.append('};')
+        if r.lay.addr_table is not None:
+            out.append('const uint8_t pool_address_lookup%s[POOL_ADDRESS_ENTRIES%s] = {' % (r.func, r.macro))
+            out.extend(table_lines([r.first + k for k in r.lay.addr_table]))
+            out.append('};')
+        out.append('')
     out.append('const struct pool_geometry pool_geometry = {')
-    out.append('    .block = { %s },' % ', '.join('%du' % b for b, _ in lay.pools))
-    out.append('    .capacity = { %s },' % ', '.join('%du' % c for _, c in lay.pools))
-    out.append('    .offset = { %s },' % ', '.join('%du' % o for o in lay.offset))
+    out.append('    .block = { %s },' % ', '.join('%du' % b for b, _ in all_pools))
+    out.append('    .capacity = { %s },' % ', '.join('%du' % c for _, c in all_pools))
+    out.append('    .offset = { %s },' % ', '.join('%du' % o for r in regions for o in r.lay.offset))
     out.append('};\n')
     out.append('/* Zero-cost start-up: all zero (.bss), no free list is threaded; a pool')
     out.append(' * hands out its never-used blocks in order (pool_state.used). */')
@@ -386,17 +567,17 @@ def emit_source(lay, pools_arg, marker=None):
     out.append('/* Block-boundary tests: block = 2^shift * q (q odd), inverse = q^-1 mod 2^32,')
     out.append(' * limit = (2^32 - 1) / block (see pool_block_index()). */')
     out.append('const struct pool_block_test pool_block_test[POOL_COUNT] = {')
-    for b, _ in lay.pools:
+    for b, _ in all_pools:
         inverse, limit, shift = block_test(b)
         out.append('    { .inverse = 0x%08xu, .limit = %du, .shift = %du }, /* %d */' % (inverse, limit, shift, b))
     out.append('};')
     out.append('#endif\n')
     out.append('#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL')
     out.append('/* One bit per block, set while the block is allocated. */')
-    for k, (b, c) in enumerate(lay.pools):
+    for k, (b, c) in enumerate(all_pools):
         out.append('static pool_bits_t pool_live_bits_%d[%d];' % (k, (c + 31) // 32))
     out.append('pool_bits_t *const pool_live_bits[POOL_COUNT] = {')
-    out.append('    ' + ', '.join('pool_live_bits_%d' % k for k in range(lay.count)) + ',')
+    out.append('    ' + ', '.join('pool_live_bits_%d' % k for k in range(len(all_pools))) + ',')
     out.append('};')
     out.append('#endif\n')
     if marker:
@@ -405,23 +586,27 @@ def emit_source(lay, pools_arg, marker=None):
         out.append('__asm__(".globl %s\\n\\t.set %s, 1");\n' % (marker, marker))
     out.append('#if POOLALLOC_SYNC_C11')
     out.append('/* Free-list links of the host backend, kept apart from the blocks. */')
-    for k, (b, c) in enumerate(lay.pools):
+    for k, (b, c) in enumerate(all_pools):
         out.append('static _Atomic uint32_t pool_next_index_%d[%d];' % (k, c))
     out.append('_Atomic uint32_t *const pool_next_index[POOL_COUNT] = {')
-    out.append('    ' + ', '.join('pool_next_index_%d' % k for k in range(lay.count)) + ',')
+    out.append('    ' + ', '.join('pool_next_index_%d' % k for k in range(len(all_pools))) + ',')
     out.append('};')
     out.append('#endif')
     return '\n'.join(out) + '\n'
 
 
-def build_marker(lay, libc, cpu):
+def build_marker(regions, libc, cpu):
     """The absolute symbol a target library defines to say what it was
     built for: C library, CPU and layout (a checksum of the pools and the
     alignment, which the linker script's placement depends on).  None for a
     host build."""
     if libc in (None, 'host'):
         return None
-    layout = zlib.crc32(('%s/%d' % (','.join('%d:%d' % p for p in lay.pools), lay.alignment)).encode())
+    lay = regions[0].lay
+    text = '%s/%d' % (','.join('%d:%d' % p for p in lay.pools), lay.alignment)
+    for r in regions[1:]:
+        text += ';%s:%s:%s@%s' % (r.name, r.start, r.end, ','.join('%d:%d' % p for p in r.lay.pools))
+    layout = zlib.crc32(text.encode())
     return 'poolalloc_built_for_%s_%s_%08x' % (re.sub('[^A-Za-z0-9]', '_', libc), re.sub('[^A-Za-z0-9]', '_', cpu), layout)
 
 
@@ -441,7 +626,34 @@ LIBC_CHECKS = {
 }
 
 
-def emit_ldscript(lay, pools_arg, start_sym, end_sym, libc=None, cpu=None, stack_limit=None):
+def emit_extra_region_ldscript(r):
+    """Place an extra region's pools and fail the link, naming the region,
+    when they do not fit it."""
+    a, n = r.lay.base_align, r.name
+    return ['__poolalloc_base_%s = ALIGN(%s, %d);' % (n, r.start, a),
+            '__poolalloc_end_%s = __poolalloc_base_%s + %d;' % (n, n, r.lay.total),
+            'ASSERT(%s <= %s, "poolalloc: region %s: %s is above %s: the region is empty or reversed")'
+            % (r.start, r.end, n, r.start, r.end),
+            'ASSERT(__poolalloc_base_%s >= %s && __poolalloc_end_%s <= %s, "poolalloc: region %s: its pools '
+            'need %d bytes from %s rounded up to %d (up to %d bytes more) but %s..%s is smaller: enlarge '
+            'the region or shrink its -Dpools entries (%s@...)")'
+            % (n, r.start, n, r.end, n, r.lay.total, r.start, a, a - 1, r.start, r.end, n)]
+
+
+def emit_disjoint_ldscript(regions):
+    """Every address belongs to one region's pools at most (free finds the
+    region by address)."""
+    out = []
+    ends = [('__poolalloc_base%s' % r.func, '__poolalloc_end%s' % r.func, r.name) for r in regions]
+    for i, (b1, e1, n1) in enumerate(ends):
+        for b2, e2, n2 in ends[i + 1:]:
+            out.append('ASSERT(%s <= %s || %s <= %s, "poolalloc: the pools of regions %s and %s overlap: '
+                       'give the regions disjoint address ranges")' % (e1, b2, e2, b1, n1, n2))
+    return out
+
+
+def emit_ldscript(regions, pools_arg, libc=None, cpu=None, stack_limit=None):
+    lay, start_sym, end_sym = regions[0].lay, regions[0].start, regions[0].end
     a = lay.base_align
     out = ['/* poolalloc implicit linker script, generated from -Dpools=%s.' % pools_arg,
            ' * Name it on the link line (pkg-config and the Meson dependency do): it places',
@@ -461,7 +673,10 @@ def emit_ldscript(lay, pools_arg, start_sym, end_sym, libc=None, cpu=None, stack
                    'the stack may reach (-Dstack-limit-symbol): end the heap region there '
                    '(-Wl,--defsym=%s=%s before poolalloc.ld), enlarge RAM or shrink -Dpools")'
                    % (stack_limit, stack_limit, end_sym, stack_limit))
-    marker = build_marker(lay, libc, cpu)
+    for r in regions[1:]:
+        out.extend(emit_extra_region_ldscript(r))
+    out.extend(emit_disjoint_ldscript(regions))
+    marker = build_marker(regions, libc, cpu)
     if marker:
         what = '%s, %s, -Dpools=%s -Dalignment=%d' % (libc, cpu, pools_arg, lay.alignment)
         out.append('ASSERT(DEFINED(%s), "poolalloc: this poolalloc.ld was generated for a libpoolalloc.a '
@@ -483,8 +698,9 @@ def main(argv=None):
     ap.add_argument('--stack-limit', default='', help='symbol the pools must end below (empty: none)')
     ap.add_argument('--libc', default='host', help='picolibc, newlib, newlib-nano or host')
     ap.add_argument('--cpu', default='host', help='the target CPU, for the build marker')
-    ap.add_argument('--emit', choices=['check', 'header', 'source', 'ldscript'], default='check')
-    ap.add_argument('pools', nargs='*', help='BLOCK:CAPACITY entries')
+    ap.add_argument('--regions', default='', help='extra regions: NAME:START_SYMBOL:END_SYMBOL,...')
+    ap.add_argument('--emit', choices=['check', 'header', 'source', 'ldscript', 'public'], default='check')
+    ap.add_argument('pools', nargs='*', help='[REGION@]BLOCK:CAPACITY entries')
     args = ap.parse_args(argv)
     # Meson hands an array option over as separate arguments; accept a single
     # comma-separated string too, for use by hand.
@@ -494,21 +710,40 @@ def main(argv=None):
         check_symbol('heap-end-symbol', args.heap_end)
         if args.stack_limit:
             check_symbol('stack-limit-symbol', args.stack_limit)
-        pools = parse_pools(entries, args.alignment, args.pointer_size, 8 * args.pointer_size)
+        regions = parse_regions(args.regions.split(','), args.heap_start, args.heap_end)
+        by_region = split_pools(entries, [r[0] for r in regions])
+        parsed = []
+        for name, _, _ in regions:
+            try:
+                parsed.append(parse_pools(by_region[name], args.alignment, args.pointer_size,
+                                          8 * args.pointer_size))
+            except LayoutError as e:
+                raise LayoutError(str(e) if len(regions) == 1 else 'region %s: %s' % (name, e))
+        if sum(len(p) for p in parsed) > MAX_POOLS:
+            raise LayoutError('the regions have %d pools; at most %d pools are supported'
+                              % (sum(len(p) for p in parsed), MAX_POOLS))
     except LayoutError as e:
         print('poolalloc: ' + str(e), file=sys.stderr)
         return 1
-    lay = Layout(pools, args.alignment)
-    pools_arg = ','.join('%d:%d' % p for p in pools)
+    layout = []
+    for (name, start, end), pools in zip(regions, parsed):
+        # Extra regions get an exact size table: their lookup is generated whole.
+        lay = Layout(pools, args.alignment, exact_size_table=bool(layout))
+        layout.append(Region(name, start, end, lay, layout[-1].stop if layout else 0))
+    pools_arg = ','.join(('' if r.first == 0 else r.name + '@') + '%d:%d' % p for r in layout for p in r.lay.pools)
     if args.emit == 'check':
-        print(lay.summary())
+        if len(layout) == 1:
+            print(layout[0].lay.summary())
+        else:
+            print('\n'.join(r.lay.summary(r.name, r.first) for r in layout))
     elif args.emit == 'header':
-        sys.stdout.write(emit_header(lay, pools_arg))
+        sys.stdout.write(emit_header(layout, pools_arg))
+    elif args.emit == 'public':
+        sys.stdout.write(emit_public_header(layout, pools_arg))
     elif args.emit == 'source':
-        sys.stdout.write(emit_source(lay, pools_arg, build_marker(lay, args.libc, args.cpu)))
+        sys.stdout.write(emit_source(layout, pools_arg, build_marker(layout, args.libc, args.cpu)))
     else:
-        sys.stdout.write(emit_ldscript(lay, pools_arg, args.heap_start, args.heap_end,
-                                       args.libc, args.cpu, args.stack_limit))
+        sys.stdout.write(emit_ldscript(layout, pools_arg, args.libc, args.cpu, args.stack_limit))
     return 0
 
 

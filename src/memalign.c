@@ -7,7 +7,8 @@
  * with block size b is aligned to the largest power of two dividing b.  A
  * request is served by the first pool whose blocks are large enough and
  * aligned enough; with fallback on, by the next such pool when that one is
- * full.  Alignments up to POOL_MALLOC_ALIGN are plain malloc.
+ * full.  Alignments up to POOL_MALLOC_ALIGN are plain malloc.  Like
+ * malloc, only the default region's pools serve.
  *
  * Complexity: O(POOL_COUNT) at worst (a bounded scan), O(1) per pool tried.
  */
@@ -34,7 +35,7 @@ static void *alloc_aligned(size_t alignment, size_t size, void *caller)
     if (alignment <= POOL_MALLOC_ALIGN)
         return pool_alloc_for(size < alignment ? alignment : size, caller);
     unsigned first = POOL_COUNT;
-    for (unsigned k = pool_for_size(size); k < POOL_COUNT; k++) {
+    for (unsigned k = pool_for_size(size); k < POOL_DEFAULT_END; k++) {
         if (pool_natural_align(k) < alignment)
             continue;
         if (first == POOL_COUNT)

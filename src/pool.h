@@ -34,6 +34,11 @@
  * A block comes from the free list first, else from the edge (used + 1);
  * free pushes it on the list.  No block carries a header: free finds the
  * pool from the address alone.
+ *
+ * Several regions (-Dregions, doc/design.md "Regions"): each is laid out
+ * as above from its own base; pools are numbered region by region (region
+ * 0, the one malloc serves, first), so a region is a range of pool indices,
+ * and pointer -> pool first finds the region by a compare per region.
  */
 #ifndef POOL_H
 #define POOL_H
@@ -77,8 +82,7 @@
 #define POOL_CHECKS_FAST 1
 #define POOL_CHECKS_FULL 2
 
-#include "pool_layout.h"
-
+/* The base of the (default) region; the generated lookups use it. */
 #if POOLALLOC_HOST_REGION
 extern char poolalloc_host_region[];
 #define POOL_BASE (poolalloc_host_region)
@@ -87,6 +91,8 @@ extern char poolalloc_host_region[];
 extern char __poolalloc_base[];
 #define POOL_BASE (__poolalloc_base)
 #endif
+
+#include "pool_layout.h"
 
 /* A free block: its first word links to the next free block of its pool. */
 struct free_block {
@@ -132,7 +138,11 @@ POOL_INLINE size_t pool_capacity(unsigned k)
 
 POOL_INLINE char *pool_start(unsigned k)
 {
+#if POOL_REGION_COUNT > 1
+    return pool_base_of(k) + pool_geometry.offset[k]; /* a compare per region */
+#else
     return POOL_BASE + pool_geometry.offset[k];
+#endif
 }
 
 POOL_INLINE char *pool_end(unsigned k)
@@ -183,6 +193,16 @@ POOL_INLINE unsigned pool_for_size(size_t size)
     return pool_for_large_size(size);
 }
 
+#if POOL_REGION_COUNT > 1
+/* The first pool of region `region` that holds `size` bytes (POOL_COUNT
+ * when none does, or no such region): pool_for_size() for region 0, an
+ * exact table and compares for the others (pool_layout.h).  O(1). */
+POOL_INLINE unsigned pool_for_size_in(unsigned region, size_t size)
+{
+    return region == 0 ? pool_for_size(size) : pool_for_size_in_extra(region, size);
+}
+#endif
+
 /* ---- Pointer -> pool ------------------------------------------------------- */
 
 /*
@@ -193,7 +213,12 @@ POOL_INLINE unsigned pool_for_size(size_t size)
  */
 POOL_INLINE unsigned pool_of_ptr(const void *ptr)
 {
+#if POOL_REGION_COUNT > 1
+    /* One compare per region finds the region, then its own lookup. */
+    return pool_index_of_address((uintptr_t)ptr);
+#else
     return pool_index_of_offset((uintptr_t)ptr - (uintptr_t)POOL_BASE);
+#endif
 }
 
 #endif /* POOL_H */

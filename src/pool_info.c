@@ -24,5 +24,10 @@ bool poolalloc_pool_info(size_t index, struct poolalloc_pool_info *info)
     info->end = pool_end(k);
     info->high_water = pool_used(k);
     info->in_use = pool_in_use(k);
+#if POOL_REGION_COUNT > 1
+    info->region = pool_region_of(k);
+#else
+    info->region = 0;
+#endif
     return true;
 }

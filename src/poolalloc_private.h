@@ -123,20 +123,25 @@ POOL_INLINE void pool_release(unsigned k, void *ptr, void *caller)
 
 /*
  * malloc(size) on behalf of `caller`: size -> pool by table lookup, then
- * that pool and (fallback) the larger ones in turn; NULL when none has a
- * block.  O(1) per pool tried.
+ * that pool and (fallback) the larger ones of the default region in turn;
+ * NULL when none has a block.  O(1) per pool tried.
  */
-POOL_INLINE void *pool_alloc_or_null(size_t size, void *caller)
+POOL_INLINE void *pool_take_from(unsigned k, unsigned end, void *caller)
 {
-    unsigned k = pool_for_size(size);
-    if (k < POOL_COUNT) {
+    if (k < end) {
         do {
             void *block = pool_take_block(k, caller);
             if (block != NULL)
                 return block;
-        } while (POOLALLOC_FALLBACK && ++k < POOL_COUNT);
+        } while (POOLALLOC_FALLBACK && ++k < end);
     }
     return NULL;
+}
+
+/* Pools k, k + 1, ... below `end` (fallback stays inside one region). */
+POOL_INLINE void *pool_alloc_or_null(size_t size, void *caller)
+{
+    return pool_take_from(pool_for_size(size), POOL_DEFAULT_END, caller);
 }
 
 POOL_INLINE void *pool_alloc(size_t size, void *caller)
@@ -152,6 +157,12 @@ POOL_INLINE void *pool_alloc(size_t size, void *caller)
 /* pool_alloc() out of line, for the entry points other than malloc
  * (src/malloc.c): one copy, not one per file. */
 void *pool_alloc_for(size_t size, void *caller);
+
+#if POOL_REGION_COUNT > 1
+/* pool_alloc() in region `region` (src/malloc_in.c): its pools only; NULL
+ * with ENOMEM when they are full or too small, EINVAL for no such region. */
+void *pool_alloc_in(unsigned region, size_t size, void *caller);
+#endif
 
 /*
  * The pool of a pointer given to free, realloc or malloc_usable_size, or

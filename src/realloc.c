@@ -4,7 +4,7 @@
  *
  * A block keeps its place whenever the new size still fits it, growing or
  * shrinking: pools have one block size, so moving would only cost a copy.
- * Otherwise: allocate, copy the whole old block (the new size is larger),
+ * Otherwise: allocate in the block's own region, copy the whole old block (the new size is larger),
  * free the old one.  When the allocation fails the old block is untouched and
  * still owned by the caller.  realloc(p, 0) frees p and returns NULL.  A bad
  * pointer (see free.c; with checks=full also a freed block) is reported and
@@ -35,7 +35,11 @@ static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t 
     size_t block = pool_block_size(k);
     if (size <= block)
         return ptr;
+#if POOL_REGION_COUNT > 1
+    void *moved = pool_alloc_in(pool_region_of(k), size, caller); /* stays in its region */
+#else
     void *moved = pool_alloc_for(size, caller);
+#endif
     if (moved != NULL) {
         memcpy(moved, ptr, block);
         pool_release(k, ptr, caller);
