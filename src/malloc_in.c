@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poolalloc_malloc_in: malloc from one region (-Dregions; the region
  * numbers are POOLALLOC_REGION_<NAME>, poolalloc_regions.h).  Size -> pool

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Several heap regions (-Dregions; built with two and with three regions,
  * test/regions/): every region serves poolalloc_malloc_in() from its own
