@@ -121,11 +121,8 @@ POOL_INLINE void pool_release(unsigned k, void *ptr, void *caller)
 #endif
 }
 
-/*
- * malloc(size) on behalf of `caller`: size -> pool by table lookup, then
- * that pool and (fallback) the larger ones of the default region in turn;
- * NULL when none has a block.  O(1) per pool tried.
- */
+/* A block from pool k or (fallback) the next ones below `end`, the end of
+ * k's region: fallback stays inside one region.  NULL when none has one. */
 POOL_INLINE void *pool_take_from(unsigned k, unsigned end, void *caller)
 {
     if (k < end) {
@@ -138,7 +135,11 @@ POOL_INLINE void *pool_take_from(unsigned k, unsigned end, void *caller)
     return NULL;
 }
 
-/* Pools k, k + 1, ... below `end` (fallback stays inside one region). */
+/*
+ * malloc(size) on behalf of `caller`: size -> pool by table lookup, then
+ * that pool and (fallback) the larger ones of the default region in turn;
+ * NULL when none has a block.  O(1) per pool tried.
+ */
 POOL_INLINE void *pool_alloc_or_null(size_t size, void *caller)
 {
     return pool_take_from(pool_for_size(size), POOL_DEFAULT_END, caller);
