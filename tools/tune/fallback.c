@@ -11,8 +11,9 @@
  *     optimal block is the rounded-up largest size it serves).  P[c] is the
  *     peak over time of the live requests that no pool below candidate c
  *     can hold (size > cand[c - 1]; P[0] counts every request).  One sweep
- *     of the demand with a segment tree over c (range add, historic
- *     maximum per leaf): O(E log n) for E demand changes, n candidates.
+ *     of the demand with the peak tree over c (peak_tree.c: range add,
+ *     historic maximum per leaf): O(E log n) for E demand changes, n
+ *     candidates.
  *
  *  2. Lower bound.  In any layout that serves the trace, the pools from the
  *     j-th up hold at least P[first candidate above block j-1] blocks at
@@ -46,74 +47,19 @@
 #define MAX_REPAIR_ROUNDS 64u
 #define SEED_SPREAD 1u /* pool counts tried on either side of the bound's best */
 
-/* ---- Historic-maximum segment tree: range add, per-leaf peak --------------- */
-
-struct peak_tree {
-    size_t leaves;
-    int64_t *add;  /* pending add of each node */
-    int64_t *high; /* highest prefix sum of the pending adds (>= 0) */
-};
-
-static void tag(struct peak_tree *t, size_t node, int64_t add, int64_t high)
-{
-    if (t->add[node] + high > t->high[node])
-        t->high[node] = t->add[node] + high;
-    t->add[node] += add;
-}
-
-static void push(struct peak_tree *t, size_t node)
-{
-    for (size_t child = 2 * node; child <= 2 * node + 1; child++)
-        tag(t, child, t->add[node], t->high[node]);
-    t->add[node] = 0;
-    t->high[node] = 0;
-}
-
-/* Add `delta` to leaves [0, end) of the subtree `node` covering [lo, hi). */
-static void add_prefix(struct peak_tree *t, size_t node, size_t lo, size_t hi, size_t end, int64_t delta)
-{
-    if (end <= lo)
-        return;
-    if (hi <= end) {
-        tag(t, node, delta, delta > 0 ? delta : 0);
-        return;
-    }
-    push(t, node);
-    size_t mid = lo + (hi - lo) / 2;
-    add_prefix(t, 2 * node, lo, mid, end, delta);
-    add_prefix(t, 2 * node + 1, mid, hi, end, delta);
-}
-
-/* Push every pending tag down; leaf c's peak lands in out[c]. */
-static void collect(struct peak_tree *t, size_t node, size_t lo, size_t hi, uint64_t *out)
-{
-    if (hi - lo == 1) {
-        out[lo] = (uint64_t)t->high[node];
-        return;
-    }
-    push(t, node);
-    size_t mid = lo + (hi - lo) / 2;
-    collect(t, 2 * node, lo, mid, out);
-    collect(t, 2 * node + 1, mid, hi, out);
-}
+/* ---- Step 1: the threshold peaks (peak_tree.c) ---------------------------- */
 
 /* peak[c] for c in [0, n): the most live requests at once whose first
  * candidate is c or above; first[key] is a plain size's first candidate. */
 static int threshold_peaks(const struct tune_model *m, const size_t *first, size_t n, uint64_t *peak)
 {
-    struct peak_tree t = { .leaves = n };
-    t.add = calloc(4 * n, sizeof *t.add);
-    t.high = calloc(4 * n, sizeof *t.high);
-    if (t.add == NULL || t.high == NULL) {
-        free(t.add);
-        free(t.high);
+    struct peak_tree t;
+    if (peak_tree_init(&t, n) != 0)
         return -1;
-    }
     for (size_t i = 0; i < m->demand_count; i++)
-        add_prefix(&t, 1, 0, n, first[m->demand[i].key] + 1, m->demand[i].delta);
-    collect(&t, 1, 0, n, peak);
-    free(t.add);
-    free(t.high);
+        peak_tree_add(&t, 0, first[m->demand[i].key] + 1, m->demand[i].delta);
+    peak_tree_collect(&t, peak);
+    peak_tree_free(&t);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tune.h"
 
@@ -537,13 +538,41 @@ static bool consider_fallback(const struct trace *t, const struct gen_args *g, c
     return true;
 }
 
+static double seconds_now(void)
+{
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) == 0)
+        return 0.0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The optimiser's progress on stderr, once a second after the first two
+ * (a search that ends sooner says nothing). */
+static void show_progress(size_t done, size_t total)
+{
+    static double start, last;
+    static bool shown;
+    double now = seconds_now();
+    if (done == 0) {
+        start = last = now;
+        shown = false;
+        return;
+    }
+    bool finished = done == total;
+    if (finished ? !shown : now - start < 2.0 || now - last < 1.0)
+        return;
+    fprintf(stderr, "poolalloc-tune: optimising: %.0f%% (candidate blocks %zu/%zu)\n", percent(done, total), done, total);
+    last = now;
+    shown = true;
+}
+
 /* Optimise model m of trace t for the budget and print the result; the
  * exit status. */
 static int generate_layout(const struct trace *t, const struct gen_args *g, const struct tune_model *m)
 {
     const struct tune_target target = { .pointer_size = t->pointer_size, .alignment = g->alignment,
                                         .pool_state_bytes = t->pool_state_size,
-                                        .max_pools = (size_t)g->max_pools };
+                                        .max_pools = (size_t)g->max_pools, .progress = show_progress };
     struct tune_optimum o;
     char err[200];
     if (tune_optimise(m, &target, &o, err, sizeof err) != 0) {

@@ -26,11 +26,27 @@ struct sim {
     size_t obj_count;
 };
 
+/* The first pool whose block is at least `size` (blocks ascend: a binary
+ * search, as the replay of a layout of hundreds of pools is the fallback
+ * search's inner loop); lay->count if none. */
+static size_t first_large_enough(const struct tune_layout *lay, uint64_t size)
+{
+    size_t lo = 0, hi = lay->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lay->block[mid] >= size)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* Take a block for (size, over-alignment a); the pool, or NO_POOL. */
 static uint32_t take(struct sim *s, uint64_t size, uint64_t a)
 {
     const struct tune_layout *lay = s->lay;
-    size_t first = 0;
+    size_t first = first_large_enough(lay, size);
     while (first < lay->count && !tune_block_serves(lay->block[first], size, a))
         first++;
     if (first == lay->count) {

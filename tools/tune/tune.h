@@ -231,6 +231,27 @@ int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fa
                 bool compare_addresses, size_t max_samples, struct tune_replay *r);
 void tune_replay_free(struct tune_replay *r);
 
+/* ---- Peak tree (peak_tree.c): range add, each leaf's historic maximum ---- */
+
+struct peak_tree {
+    size_t leaves;
+    int64_t *add;    /* pending add of each node */
+    int64_t *high;   /* highest prefix sum of the pending adds (>= 0) */
+};
+
+/* A tree of `leaves` counts, all 0.  0, or -1 when out of memory. */
+int peak_tree_init(struct peak_tree *t, size_t leaves);
+/* Every count and every maximum back to 0. */
+void peak_tree_clear(struct peak_tree *t);
+void peak_tree_free(struct peak_tree *t);
+/* Add `delta` to leaves [from, to). */
+void peak_tree_add(struct peak_tree *t, size_t from, size_t to, int64_t delta);
+/* Run a walk over leaves [from, to): each rises by `high` (>= 0, the walk's
+ * highest point) and ends `delta` above where it started. */
+void peak_tree_walk(struct peak_tree *t, size_t from, size_t to, int64_t delta, int64_t high);
+/* out[0..leaves): each leaf's historic maximum. */
+void peak_tree_collect(struct peak_tree *t, uint64_t *out);
+
 /* ---- Optimiser ------------------------------------------------------------ */
 
 #define TUNE_MAX_CLASSES 8u            /* distinct over-aligned requests handled */
@@ -241,6 +262,9 @@ struct tune_target {
     uint64_t alignment;                /* its -Dalignment */
     uint64_t pool_state_bytes;         /* RAM of each pool's state record (the trace's pool_state_size) */
     size_t max_pools;                  /* at most this many pools; 0 = POOLALLOC_TRACE_MAX_POOLS */
+    /* Called now and then by long searches (may be NULL): `done` of `total`
+     * steps. */
+    void (*progress)(size_t done, size_t total);
 };
 
 struct tune_optimum {
