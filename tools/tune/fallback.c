@@ -29,7 +29,8 @@
  *  3. The bound's blocks with capacities c_j = S_j - S_{j+1} meet Hall's
  *     condition at every instant, but blocks do not migrate: a request that
  *     spilled upwards keeps its larger block after a smaller one frees.  So
- *     the layout is replayed (tune_replay, the allocator's exact rules) and
+ *     the layout is replayed (tune_replay, the allocator's exact rules; each
+ *     trace on its own when several must be served) and
  *     every failure adds a block to the pool that request tried first, until
  *     the replay is clean; then each repaired pool is trimmed back by binary
  *     search to the least capacity that still replays clean.
@@ -124,15 +125,33 @@ static void layer(const uint64_t *cand, const uint64_t *peak, size_t n, int64_t 
 
 /* ---- Step 3: verify by replay, repair, trim ---------------------------------- */
 
-static int replay_failures(const struct trace *t, const struct tune_layout *lay, struct tune_replay *r)
+/* The traces a layout must serve, each replayed on its own. */
+struct traces {
+    const struct trace *const *t;
+    size_t count;
+};
+
+/* The failures of every trace on `lay`, summed into *r. */
+static int replay_failures(const struct traces *t, const struct tune_layout *lay, struct tune_replay *r)
 {
     memset(r, 0, sizeof *r);
-    return tune_replay(t, lay, true, false, 0, r);
+    for (size_t i = 0; i < t->count; i++) {
+        struct tune_replay one;
+        if (tune_replay(t->t[i], lay, true, false, 0, &one) != 0)
+            return -1;
+        r->failures += one.failures;
+        r->invalid += one.invalid;
+        r->failures_no_pool += one.failures_no_pool;
+        for (size_t k = 0; k < lay->count; k++)
+            r->pool[k].failures += one.pool[k].failures;
+        tune_replay_free(&one);
+    }
+    return 0;
 }
 
 /* Smallest capacity of pool k (between lo and hi, hi known to work) with a
  * clean replay, the others fixed. */
-static int trim(const struct trace *t, struct tune_layout *lay, size_t k, uint64_t lo)
+static int trim(const struct traces *t, struct tune_layout *lay, size_t k, uint64_t lo)
 {
     uint64_t hi = lay->capacity[k];
     while (lo < hi) {
@@ -153,7 +172,7 @@ static int trim(const struct trace *t, struct tune_layout *lay, size_t k, uint64
 
 /* Rounds of replay-and-grow until the replay is clean.  Requests no layout
  * of these blocks can serve (invalid, too large) are not the layout's. */
-static int repair(const struct trace *t, struct tune_layout *lay, unsigned *rounds, char *err, size_t err_len)
+static int repair(const struct traces *t, struct tune_layout *lay, unsigned *rounds, char *err, size_t err_len)
 {
     for (*rounds = 0;; ++*rounds) {
         struct tune_replay r;
@@ -182,7 +201,7 @@ oom:
 /* A clean layout made cheaper: each pool, the largest blocks first, down
  * to the least capacity that still replays clean with the others fixed;
  * rounds until nothing moves.  A pool trimmed to nothing is dropped. */
-static int trim_all(const struct trace *t, struct tune_layout *lay)
+static int trim_all(const struct traces *t, struct tune_layout *lay)
 {
     for (bool moved = true; moved;) {
         moved = false;
@@ -228,9 +247,11 @@ static void bound_layout(const uint64_t *cand, const uint64_t *peak, size_t n, c
 
 /* ---- The search ---------------------------------------------------------------- */
 
-int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, const struct tune_target *target,
-                           const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len)
+int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count, const struct tune_model *m,
+                           const struct tune_target *target, const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len)
 {
+    const struct traces all = { traces, trace_count };
+    const struct traces *t = &all;
     size_t max_pools = target->max_pools;
     uint64_t record = target->pool_state_bytes;
     memset(out, 0, sizeof *out);
