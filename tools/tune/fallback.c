@@ -300,7 +300,7 @@ int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count
     /* Layers p = 1 .. max_pools: cost[p][k] = the bound with p pools, the
      * last at candidate k; keep the best p at candidate n - 1. */
     size_t layers = max_pools < n ? max_pools : n;
-    cost = malloc(layers * n * sizeof *cost);
+    cost = calloc(layers * n, sizeof *cost);
     from = malloc(layers * n * sizeof *from);
     hull = malloc(n * sizeof *hull);
     if (cost == NULL || from == NULL || hull == NULL)

@@ -471,9 +471,9 @@ static int cmd_report(int argc, char **argv)
         bool is_svg = strncmp(argv[i], "--svg", 5) == 0 && (argv[i][5] == '\0' || argv[i][5] == '=');
         bool is_pools = strncmp(argv[i], "--pools", 7) == 0 && (argv[i][7] == '\0' || argv[i][7] == '=');
         if (is_svg && (svg = option_value(argc, argv, &i)) == NULL)
-            return usage_error("report: --svg needs a file name");
+            return usage_error("%s", "report: --svg needs a file name");
         else if (is_pools && (pools = option_value(argc, argv, &i)) == NULL)
-            return usage_error("report: --pools needs a layout (BLOCK:CAPACITY,...)");
+            return usage_error("%s", "report: --pools needs a layout (BLOCK:CAPACITY,...)");
         else if (!is_svg && !is_pools && argv[i][0] == '-' && argv[i][1] != '\0')
             return usage_error("report: unknown option %s", argv[i]);
         else if (!is_svg && !is_pools && path == NULL)
@@ -482,9 +482,9 @@ static int cmd_report(int argc, char **argv)
             return usage_error("report: more than one trace (%s)", argv[i]);
     }
     if (path == NULL)
-        return usage_error("report: no trace file given");
+        return usage_error("%s", "report: no trace file given");
     if (pools != NULL && svg == NULL)
-        return usage_error("report: --pools draws a layout in the chart: give --svg FILE too");
+        return usage_error("%s", "report: --pools draws a layout in the chart: give --svg FILE too");
     struct trace t;
     if (load(path, &t) != 0)
         return 1;
@@ -617,9 +617,9 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
             return usage_error(out_of_range, v);
     }
     if (g->path_count == 0)
-        return usage_error("generate: no trace file given");
+        return usage_error("%s", "generate: no trace file given");
     if (!g->have_heap)
-        return usage_error("generate: --heap-size SIZE is required");
+        return usage_error("%s", "generate: --heap-size SIZE is required");
     return 0;
 }
 
@@ -807,6 +807,8 @@ static int check_same_target(const struct trace *ts, const struct gen_args *g)
 /* Load, model and optimise the traces of g; the exit status. */
 static int generate_traces(struct gen_args *g, struct trace *ts, struct tune_model *ms)
 {
+    if (g->path_count == 0 || g->path_count > POOLALLOC_TUNE_MAX_TRACES)
+        return 2;                        /* parse_generate refuses it */
     for (size_t i = 0; i < g->path_count; i++)
         if (load(g->paths[i], &ts[i]) != 0)
             return 1;
@@ -851,8 +853,8 @@ static int cmd_generate(int argc, char **argv)
         return usage_error("generate: more than %d arguments", POOLALLOC_TUNE_MAX_TRACES);
     if (parse_generate(argc, argv, &g) != 0)
         return 2;
-    struct trace *ts = calloc(g.path_count, sizeof *ts);
-    struct tune_model *ms = calloc(g.path_count, sizeof *ms);
+    struct trace *ts = calloc(g.path_count + 1, sizeof *ts);
+    struct tune_model *ms = calloc(g.path_count + 1, sizeof *ms);
     int rc = 1;
     if (ts == NULL || ms == NULL)
         fprintf(stderr, "poolalloc-tune: out of memory\n");
@@ -881,17 +883,17 @@ static int parse_replay(int argc, char **argv, struct replay_args *a)
         const char *arg = argv[i], *v = NULL;
         if (strncmp(arg, "--pools", 7) == 0 && (arg[7] == '\0' || arg[7] == '=')) {
             if ((a->pools = option_value(argc, argv, &i)) == NULL)
-                return usage_error("replay: --pools needs a layout (BLOCK:CAPACITY,...)");
+                return usage_error("%s", "replay: --pools needs a layout (BLOCK:CAPACITY,...)");
         } else if (strncmp(arg, "--fallback", 10) == 0 && (arg[10] == '\0' || arg[10] == '=')) {
             v = option_value(argc, argv, &i);
             if (v == NULL || (strcmp(v, "on") != 0 && strcmp(v, "off") != 0))
-                return usage_error("replay: --fallback needs on or off");
+                return usage_error("%s", "replay: --fallback needs on or off");
             a->fallback = strcmp(v, "on") == 0;
         } else if (strncmp(arg, "--alignment", 11) == 0 && (arg[11] == '\0' || arg[11] == '=')) {
             v = option_value(argc, argv, &i);
             enum parsed parsed = v == NULL ? MALFORMED : parse_size(v, &a->alignment);
             if (parsed != PARSED || !tune_is_pow2(a->alignment))
-                return usage_error("replay: --alignment needs a power of two");
+                return usage_error("%s", "replay: --alignment needs a power of two");
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return usage_error("replay: unknown option %s", arg);
         } else if (a->path == NULL) {
@@ -901,9 +903,9 @@ static int parse_replay(int argc, char **argv, struct replay_args *a)
         }
     }
     if (a->path == NULL)
-        return usage_error("replay: no trace file given");
+        return usage_error("%s", "replay: no trace file given");
     if (a->pools == NULL)
-        return usage_error("replay: --pools LAYOUT is required");
+        return usage_error("%s", "replay: --pools LAYOUT is required");
     return 0;
 }
 
