@@ -12,7 +12,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,16 +107,19 @@ static enum parsed parse_size(const char *s, uint64_t *out)
     return PARSED;
 }
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+/* A bad command line: the message, a pointer to --help, exit status 2. */
+static int print_usage_error(const char *msg)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "poolalloc-tune: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(poolalloc-tune --help for usage)\n");
-    va_end(ap);
+    fprintf(stderr, "poolalloc-tune: %s\n(poolalloc-tune --help for usage)\n", msg);
     return 2;
 }
+
+/* usage_error(FORMAT, ...): print_usage_error of the formatted message (a
+ * macro, not a variadic function: clang-analyzer's va_list checker
+ * misreads those). */
+static char usage_message[512];
+#define usage_error(...) \
+    ((void)snprintf(usage_message, sizeof usage_message, __VA_ARGS__), print_usage_error(usage_message))
 
 /* An option's value: after '=' or the next argument (*i advances); NULL
  * when there is none. */
