@@ -11,8 +11,9 @@
  *     optimal block is the rounded-up largest size it serves).  P[c] is the
  *     peak over time of the live requests that no pool below candidate c
  *     can hold (size > cand[c - 1]; P[0] counts every request).  One sweep
- *     of the demand with a segment tree over c (range add, historic
- *     maximum per leaf): O(E log n) for E demand changes, n candidates.
+ *     of the demand with the peak tree over c (peak_tree.c: range add,
+ *     historic maximum per leaf): O(E log n) for E demand changes, n
+ *     candidates.
  *
  *  2. Lower bound.  In any layout that serves the trace, the pools from the
  *     j-th up hold at least P[first candidate above block j-1] blocks at
@@ -28,7 +29,8 @@
  *  3. The bound's blocks with capacities c_j = S_j - S_{j+1} meet Hall's
  *     condition at every instant, but blocks do not migrate: a request that
  *     spilled upwards keeps its larger block after a smaller one frees.  So
- *     the layout is replayed (tune_replay, the allocator's exact rules) and
+ *     the layout is replayed (tune_replay, the allocator's exact rules; each
+ *     trace on its own when several must be served) and
  *     every failure adds a block to the pool that request tried first, until
  *     the replay is clean; then each repaired pool is trimmed back by binary
  *     search to the least capacity that still replays clean.
@@ -46,74 +48,19 @@
 #define MAX_REPAIR_ROUNDS 64u
 #define SEED_SPREAD 1u /* pool counts tried on either side of the bound's best */
 
-/* ---- Historic-maximum segment tree: range add, per-leaf peak --------------- */
-
-struct peak_tree {
-    size_t leaves;
-    int64_t *add;  /* pending add of each node */
-    int64_t *high; /* highest prefix sum of the pending adds (>= 0) */
-};
-
-static void tag(struct peak_tree *t, size_t node, int64_t add, int64_t high)
-{
-    if (t->add[node] + high > t->high[node])
-        t->high[node] = t->add[node] + high;
-    t->add[node] += add;
-}
-
-static void push(struct peak_tree *t, size_t node)
-{
-    for (size_t child = 2 * node; child <= 2 * node + 1; child++)
-        tag(t, child, t->add[node], t->high[node]);
-    t->add[node] = 0;
-    t->high[node] = 0;
-}
-
-/* Add `delta` to leaves [0, end) of the subtree `node` covering [lo, hi). */
-static void add_prefix(struct peak_tree *t, size_t node, size_t lo, size_t hi, size_t end, int64_t delta)
-{
-    if (end <= lo)
-        return;
-    if (hi <= end) {
-        tag(t, node, delta, delta > 0 ? delta : 0);
-        return;
-    }
-    push(t, node);
-    size_t mid = lo + (hi - lo) / 2;
-    add_prefix(t, 2 * node, lo, mid, end, delta);
-    add_prefix(t, 2 * node + 1, mid, hi, end, delta);
-}
-
-/* Push every pending tag down; leaf c's peak lands in out[c]. */
-static void collect(struct peak_tree *t, size_t node, size_t lo, size_t hi, uint64_t *out)
-{
-    if (hi - lo == 1) {
-        out[lo] = (uint64_t)t->high[node];
-        return;
-    }
-    push(t, node);
-    size_t mid = lo + (hi - lo) / 2;
-    collect(t, 2 * node, lo, mid, out);
-    collect(t, 2 * node + 1, mid, hi, out);
-}
+/* ---- Step 1: the threshold peaks (peak_tree.c) ---------------------------- */
 
 /* peak[c] for c in [0, n): the most live requests at once whose first
  * candidate is c or above; first[key] is a plain size's first candidate. */
 static int threshold_peaks(const struct tune_model *m, const size_t *first, size_t n, uint64_t *peak)
 {
-    struct peak_tree t = { .leaves = n };
-    t.add = calloc(4 * n, sizeof *t.add);
-    t.high = calloc(4 * n, sizeof *t.high);
-    if (t.add == NULL || t.high == NULL) {
-        free(t.add);
-        free(t.high);
+    struct peak_tree t;
+    if (peak_tree_init(&t, n) != 0)
         return -1;
-    }
     for (size_t i = 0; i < m->demand_count; i++)
-        add_prefix(&t, 1, 0, n, first[m->demand[i].key] + 1, m->demand[i].delta);
-    collect(&t, 1, 0, n, peak);
-    free(t.add);
-    free(t.high);
+        peak_tree_add(&t, 0, first[m->demand[i].key] + 1, m->demand[i].delta);
+    peak_tree_collect(&t, peak);
+    peak_tree_free(&t);
     return 0;
 }
 
@@ -178,15 +125,33 @@ static void layer(const uint64_t *cand, const uint64_t *peak, size_t n, int64_t 
 
 /* ---- Step 3: verify by replay, repair, trim ---------------------------------- */
 
-static int replay_failures(const struct trace *t, const struct tune_layout *lay, struct tune_replay *r)
+/* The traces a layout must serve, each replayed on its own. */
+struct traces {
+    const struct trace *const *t;
+    size_t count;
+};
+
+/* The failures of every trace on `lay`, summed into *r. */
+static int replay_failures(const struct traces *t, const struct tune_layout *lay, struct tune_replay *r)
 {
     memset(r, 0, sizeof *r);
-    return tune_replay(t, lay, true, false, 0, r);
+    for (size_t i = 0; i < t->count; i++) {
+        struct tune_replay one;
+        if (tune_replay(t->t[i], lay, true, false, 0, &one) != 0)
+            return -1;
+        r->failures += one.failures;
+        r->invalid += one.invalid;
+        r->failures_no_pool += one.failures_no_pool;
+        for (size_t k = 0; k < lay->count; k++)
+            r->pool[k].failures += one.pool[k].failures;
+        tune_replay_free(&one);
+    }
+    return 0;
 }
 
 /* Smallest capacity of pool k (between lo and hi, hi known to work) with a
  * clean replay, the others fixed. */
-static int trim(const struct trace *t, struct tune_layout *lay, size_t k, uint64_t lo)
+static int trim(const struct traces *t, struct tune_layout *lay, size_t k, uint64_t lo)
 {
     uint64_t hi = lay->capacity[k];
     while (lo < hi) {
@@ -207,7 +172,7 @@ static int trim(const struct trace *t, struct tune_layout *lay, size_t k, uint64
 
 /* Rounds of replay-and-grow until the replay is clean.  Requests no layout
  * of these blocks can serve (invalid, too large) are not the layout's. */
-static int repair(const struct trace *t, struct tune_layout *lay, unsigned *rounds, char *err, size_t err_len)
+static int repair(const struct traces *t, struct tune_layout *lay, unsigned *rounds, char *err, size_t err_len)
 {
     for (*rounds = 0;; ++*rounds) {
         struct tune_replay r;
@@ -236,7 +201,7 @@ oom:
 /* A clean layout made cheaper: each pool, the largest blocks first, down
  * to the least capacity that still replays clean with the others fixed;
  * rounds until nothing moves.  A pool trimmed to nothing is dropped. */
-static int trim_all(const struct trace *t, struct tune_layout *lay)
+static int trim_all(const struct traces *t, struct tune_layout *lay)
 {
     for (bool moved = true; moved;) {
         moved = false;
@@ -282,9 +247,11 @@ static void bound_layout(const uint64_t *cand, const uint64_t *peak, size_t n, c
 
 /* ---- The search ---------------------------------------------------------------- */
 
-int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, const struct tune_target *target,
-                           const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len)
+int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count, const struct tune_model *m,
+                           const struct tune_target *target, const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len)
 {
+    const struct traces all = { traces, trace_count };
+    const struct traces *t = &all;
     size_t max_pools = target->max_pools;
     uint64_t record = target->pool_state_bytes;
     memset(out, 0, sizeof *out);
@@ -333,7 +300,7 @@ int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, co
     /* Layers p = 1 .. max_pools: cost[p][k] = the bound with p pools, the
      * last at candidate k; keep the best p at candidate n - 1. */
     size_t layers = max_pools < n ? max_pools : n;
-    cost = malloc(layers * n * sizeof *cost);
+    cost = calloc(layers * n, sizeof *cost);
     from = malloc(layers * n * sizeof *from);
     hull = malloc(n * sizeof *hull);
     if (cost == NULL || from == NULL || hull == NULL)

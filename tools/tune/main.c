@@ -7,23 +7,27 @@
  * The manual is tools/tune/README.md; `poolalloc-tune --help` is its summary.
  *
  * Exit status: 0 success, 1 unreadable or malformed trace (or out of
- * memory), 2 bad command line, 3 the trace does not fit the budget.
+ * memory), 2 bad command line, 3 the trace does not fit the budget, 4 the
+ * layout given to replay fails some request.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tune.h"
 
 #define BAR_WIDTH 40u
 #define SVG_SAMPLES 800u
+#define POOLALLOC_TUNE_MAX_TRACES 64
 
 static const char usage_text[] =
-    "usage: poolalloc-tune report TRACE [--svg FILE]\n"
-    "       poolalloc-tune generate TRACE --heap-size SIZE [--max-pools N] [--alignment A] [--headroom PCT]\n"
+    "usage: poolalloc-tune report TRACE [--svg FILE [--pools LAYOUT]]\n"
+    "       poolalloc-tune generate TRACE... --heap-size SIZE [--max-pools N] [--alignment A] [--headroom PCT]\n"
     "                               [--no-fallback]\n"
+    "       poolalloc-tune replay TRACE --pools LAYOUT [--fallback on|off] [--alignment A]\n"
     "       poolalloc-tune --help\n"
     "\n"
     "Reads a poolalloc allocation trace (doc/trace-format.md; build with -Dtrace=true).\n"
@@ -34,7 +38,10 @@ static const char usage_text[] =
     "          then larger pools if the trace says fallback is on): per-pool\n"
     "          utilisation and failures; blocks still allocated at the end, grouped by\n"
     "          caller address (feed them to addr2line -f -e FIRMWARE.elf).\n"
-    "          --svg FILE   also draw each pool's occupancy over the trace.\n"
+    "          --svg FILE   also draw each pool's occupancy over the trace (event\n"
+    "                       axis, interrupt and failure markers, high water).\n"
+    "          --pools LAYOUT  draw this layout (e.g. generate's) beside the\n"
+    "                       recorded one, replayed on the same trace.\n"
     "\n"
     "generate  the layout with the fewest bytes that serves every request of the\n"
     "          trace with no failure, and the meson configure line for it.  Two\n"
@@ -47,7 +54,9 @@ static const char usage_text[] =
     "          each pool also costs the RAM of its state record, as the trace says\n"
     "          (8 bytes with the default options, 28 with -Dstats=true), counted in\n"
     "          the budget.  The rest of the budget becomes headroom, in proportion\n"
-    "          to each pool's peak.\n"
+    "          to each pool's peak.  Several traces (scenarios, boards): the\n"
+    "          layout serves each of them, replayed on its own; they must agree on\n"
+    "          the pointer size (and on the alignment unless --alignment is given).\n"
     "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes)\n"
     "          --max-pools N     at most N pools (default and maximum 255)\n"
     "          --alignment A     the -Dalignment of the new build (default: the trace's)\n"
@@ -56,20 +65,32 @@ static const char usage_text[] =
     "                            leaving the rest of the budget unused; 0 = the bare\n"
     "                            optimum (default: fill the budget)\n"
     "\n"
-    "SIZE: bytes, or with a K (1024) or M (1048576) suffix: 4096, 10K, 1M.\n"
-    "Exit status: 0 ok, 1 bad trace, 2 bad command line, 3 does not fit the budget.\n";
+    "\n"
+    "replay    replay the trace on LAYOUT (-Dpools syntax, checked with the\n"
+    "          allocator's rules): per-pool high water and failures.  Fallback as\n"
+    "          the trace recorded it unless --fallback; --alignment as -Dalignment\n"
+    "          (default: the trace's).\n"
+    "\n"
+    "SIZE: bytes, or with a K (1024) or M (1048576) suffix: 4096, 10K, 1M (at most 1 TiB).\n"
+    "Exit status: 0 ok, 1 bad trace, 2 bad command line, 3 does not fit the budget,\n"
+    "4 the replayed layout fails some request.\n";
 
-/* Parse a size with an optional K/M suffix; false if malformed or too large. */
-static bool parse_size(const char *s, uint64_t *out)
+#define MAX_SIZE (UINT64_C(1) << 40) /* 1 TiB: anything above is a typo */
+
+enum parsed { PARSED, MALFORMED, TOO_LARGE };
+
+/* Parse a size with an optional K/M suffix, at most MAX_SIZE. */
+static enum parsed parse_size(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
     const char *p = s;
+    bool huge = false;
     if (!isdigit((unsigned char)*p))
-        return false;
+        return MALFORMED;
     for (; isdigit((unsigned char)*p); p++) {
-        if (v > (UINT64_MAX - 9) / 10)
-            return false;
-        v = v * 10 + (uint64_t)(*p - '0');
+        huge |= v > MAX_SIZE;
+        if (!huge)
+            v = v * 10 + (uint64_t)(*p - '0');
     }
     uint64_t mult = 1;
     if (*p == 'K' || *p == 'k')
@@ -78,18 +99,52 @@ static bool parse_size(const char *s, uint64_t *out)
         mult = (uint64_t)1024 * 1024;
     if (mult != 1)
         p++;
-    if (*p != '\0' || v > (UINT64_C(1) << 40) / mult)
-        return false;                    /* over 1 TiB: a typo */
+    if (*p != '\0')
+        return MALFORMED;
+    if (huge || v > MAX_SIZE / mult)
+        return TOO_LARGE;
     *out = v * mult;
-    return true;
+    return PARSED;
 }
 
-static int usage_error(const char *fmt, const char *arg)
+/* A bad command line: the message, a pointer to --help, exit status 2. */
+static int print_usage_error(const char *msg)
 {
-    fprintf(stderr, "poolalloc-tune: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(poolalloc-tune --help for usage)\n");
+    fprintf(stderr, "poolalloc-tune: %s\n(poolalloc-tune --help for usage)\n", msg);
     return 2;
+}
+
+/* usage_error(FORMAT, ...): print_usage_error of the formatted message (a
+ * macro, not a variadic function: clang-analyzer's va_list checker
+ * misreads those). */
+static char usage_message[512];
+#define usage_error(...) \
+    ((void)snprintf(usage_message, sizeof usage_message, __VA_ARGS__), print_usage_error(usage_message))
+
+/* An option's value: after '=' or the next argument (*i advances); NULL
+ * when there is none. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+    const char *eq = strchr(argv[*i], '=');
+    if (eq != NULL)
+        return eq + 1;
+    if (*i + 1 < argc && (argv[*i + 1][0] != '-' || argv[*i + 1][1] == '\0'))
+        return argv[++*i];
+    return NULL;
+}
+
+/* The alignment `a` checked against the trace's pointer size: 0, or 2
+ * (reported). */
+static int check_alignment(uint64_t a, unsigned ptr)
+{
+    if (a < ptr)
+        return usage_error("--alignment %llu is below the trace's pointer size (%u bytes)", (unsigned long long)a,
+                           ptr);
+    if (a > tune_max_alignment(ptr))
+        return usage_error("--alignment %llu exceeds what the trace's %u-byte pointers allow (at most %llu: a "
+                           "block is at least the alignment and no object exceeds PTRDIFF_MAX)",
+                           (unsigned long long)a, ptr, (unsigned long long)tune_max_alignment(ptr));
+    return 0;
 }
 
 static int load(const char *path, struct trace *t)
@@ -174,11 +229,10 @@ static void print_histogram(const struct tune_model *m)
     }
 }
 
-static void print_replay(const struct trace *t, const struct tune_layout *lay, const struct tune_replay *r)
+static void print_replay_as(const char *title, bool fallback, const struct trace *t, const struct tune_layout *lay,
+                            const struct tune_replay *r)
 {
-    bool fallback = (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0;
-    printf("\nrecorded layout, replayed (first pool that fits%s):\n",
-           fallback ? ", then larger pools" : ", no fallback");
+    printf("\n%s, replayed (first pool that fits%s):\n", title, fallback ? ", then larger pools" : ", no fallback");
     printf("  %4s %8s %9s %10s %12s %8s %10s %9s\n", "pool", "block", "capacity", "high water",
            "utilisation", "served", "spilled in", "failures");
     for (size_t k = 0; k < lay->count; k++) {
@@ -198,6 +252,11 @@ static void print_replay(const struct trace *t, const struct tune_layout *lay, c
     if (addresses)
         printf("  blocks the replay placed in another pool than the firmware did: %llu\n",
                (unsigned long long)r->disagreements);
+}
+
+static void print_replay(const struct trace *t, const struct tune_layout *lay, const struct tune_replay *r)
+{
+    print_replay_as("recorded layout", (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, t, lay, r);
 }
 
 static void print_leaks(const struct tune_model *m, unsigned ptr)
@@ -228,54 +287,153 @@ static void print_leaks(const struct tune_model *m, unsigned ptr)
     printf("  (addr2line -f -p -e FIRMWARE.elf ADDRESS... names the callers)\n");
 }
 
-/* Write the occupancy chart; 0 or 1 (I/O error, reported). */
+/* ---- The SVG chart ---------------------------------------------------------- */
+
+/* One column of the chart: a layout and its replay of the trace. */
+struct chart_column {
+    const char *title;
+    const struct tune_layout *lay;
+    const struct tune_replay *r;
+};
+
+#define SVG_LEFT 60u
+#define SVG_TOP 70u
+#define SVG_PANEL 80u
+#define SVG_GAP 50u
+#define SVG_TICKS 5u
+
+static void svg_text(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '"')
+            fputs("&quot;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/* x of slice i of n in a plot [x0, x0 + w). */
+static double slice_x(size_t i, size_t n, unsigned x0, unsigned w)
+{
+    return x0 + (double)w * (double)i / (double)(n > 1 ? n - 1 : 1);
+}
+
+/* The event axis under a column: ticks labelled with record numbers. */
+static void svg_axis(FILE *f, unsigned x0, unsigned w, unsigned y, size_t events)
+{
+    fprintf(f, "<g class=\"axis\" stroke=\"#333\">\n<line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\"/>\n", x0, y, x0 + w, y);
+    for (unsigned k = 0; k <= SVG_TICKS; k++) {
+        double x = x0 + (double)w * k / SVG_TICKS;
+        size_t event = events == 0 ? 0 : (size_t)((double)(events - 1) * k / SVG_TICKS);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%u\" x2=\"%.1f\" y2=\"%u\"/>\n", x, y, x, y + 5);
+        fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%u\" text-anchor=\"middle\" stroke=\"none\">%zu</text>\n", x,
+                y + 17, event);
+    }
+    fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\" stroke=\"none\">trace record (event number)</text>\n"
+               "</g>\n", x0 + w / 2, y + 32);
+}
+
+/* The marker strip above a column's panels: interrupt-handler events in
+ * purple, the column's failed requests in red. */
+static void svg_markers(FILE *f, const struct trace *t, const struct chart_column *c, unsigned x0, unsigned w)
+{
+    size_t n = c->r->sample_count;
+    unsigned y = SVG_TOP - 28;
+    fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">irq</text>\n", x0 - 4, y + 8);
+    fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">fail</text>\n", x0 - 4, y + 20);
+    for (size_t i = 0, last = SIZE_MAX; i < t->event_count && n > 0; i++) {
+        size_t slice = (size_t)((uint64_t)i * n / t->event_count);
+        if ((t->events[i].flags & POOLALLOC_TRACE_RECORD_IN_IRQ) == 0 || slice == last)
+            continue;
+        last = slice;
+        double x = slice_x(slice, n, x0, w);
+        fprintf(f, "<line class=\"irq\" x1=\"%.1f\" y1=\"%u\" x2=\"%.1f\" y2=\"%u\" stroke=\"#8e44ad\"/>\n", x, y, x,
+                y + 10);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t fails = 0;
+        for (size_t k = 0; k <= c->lay->count; k++)
+            fails += c->r->fail_samples[k * n + i];
+        if (fails == 0)
+            continue;
+        double x = slice_x(i, n, x0, w);
+        fprintf(f, "<line class=\"failure\" x1=\"%.1f\" y1=\"%u\" x2=\"%.1f\" y2=\"%u\" stroke=\"#d62728\" "
+                   "stroke-width=\"2\"><title>%llu failed</title></line>\n",
+                x, y + 12, x, y + 22, (unsigned long long)fails);
+    }
+}
+
+/* Pool k's panel: occupancy, capacity, its high-water line, its failures. */
+static void svg_panel(FILE *f, const struct chart_column *c, size_t k, unsigned x0, unsigned w)
+{
+    const struct tune_layout *lay = c->lay;
+    const struct tune_pool_result *p = &c->r->pool[k];
+    size_t n = c->r->sample_count;
+    unsigned y0 = SVG_TOP + (unsigned)k * SVG_PANEL, h = SVG_PANEL - 25, base = y0 + 15 + h;
+    double cap = (double)lay->capacity[k];
+    fprintf(f, "<text x=\"%u\" y=\"%u\">pool %zu: %llu-byte blocks, capacity %llu, high water %llu, "
+               "failures %llu</text>\n", x0, y0 + 10, k, (unsigned long long)lay->block[k],
+            (unsigned long long)lay->capacity[k], (unsigned long long)p->high_water, (unsigned long long)p->failures);
+    fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"#f4f4f4\" stroke=\"#999\"/>\n", x0, y0 + 15,
+            w, h);
+    fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">%llu</text>\n", x0 - 4, y0 + 22,
+            (unsigned long long)lay->capacity[k]);
+    fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">0</text>\n", x0 - 4, base);
+    double hw = base - (cap > 0 ? (double)p->high_water / cap : 0.0) * h;
+    fprintf(f, "<line class=\"high-water\" x1=\"%u\" y1=\"%.1f\" x2=\"%u\" y2=\"%.1f\" stroke=\"#ff7f0e\" "
+               "stroke-dasharray=\"4 3\"><title>high water %llu</title></line>\n",
+            x0, hw, x0 + w, hw, (unsigned long long)p->high_water);
+    if (n == 0)
+        return;
+    fprintf(f, "<polyline class=\"occupancy\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
+    for (size_t i = 0; i < n; i++) {
+        double v = (double)c->r->samples[k * n + i];
+        fprintf(f, "%.1f,%.1f ", slice_x(i, n, x0, w), base - (cap > 0 ? v / cap : 0.0) * h);
+    }
+    fprintf(f, "\"/>\n");
+    for (size_t i = 0; i < n; i++)
+        if (c->r->fail_samples[k * n + i] != 0)
+            fprintf(f, "<circle class=\"failure\" cx=\"%.1f\" cy=\"%u\" r=\"3\" fill=\"#d62728\"/>\n",
+                    slice_x(i, n, x0, w), y0 + 15);
+}
+
+/* Write the chart of one or two columns side by side; 0 or 1 (I/O error,
+ * reported). */
 static int write_svg(const char *path, const char *trace_path, const struct trace *t,
-                     const struct tune_layout *lay, const struct tune_replay *r)
+                     const struct chart_column *cols, size_t ncols)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         fprintf(stderr, "poolalloc-tune: cannot write %s: %s\n", path, strerror(errno));
         return 1;
     }
-    const unsigned width = 860, left = 50, plot = 800, panel = 80, top = 40;
-    unsigned height = top + (unsigned)lay->count * panel + 20;
+    unsigned plot = ncols > 1 ? 520u : 800u, rows = 0;
+    for (size_t c = 0; c < ncols; c++)
+        if (cols[c].lay->count > rows)
+            rows = (unsigned)cols[c].lay->count;
+    unsigned width = SVG_LEFT + (unsigned)ncols * (plot + SVG_GAP), height = SVG_TOP + rows * SVG_PANEL + 50;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
                "font-family=\"sans-serif\" font-size=\"11\">\n", width, height);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(f, "<text x=\"%u\" y=\"20\" font-size=\"14\">pool occupancy over %zu trace records: ",
-            left, t->event_count);
-    for (const char *c = trace_path; *c != '\0'; c++) {
-        if (*c == '<')
-            fputs("&lt;", f);
-        else if (*c == '&')
-            fputs("&amp;", f);
-        else
-            fputc(*c, f);
-    }
+    fprintf(f, "<text x=\"%u\" y=\"16\" font-size=\"14\">pool occupancy over %zu trace records: ", SVG_LEFT,
+            t->event_count);
+    svg_text(f, trace_path);
     fprintf(f, "</text>\n");
-    size_t n = r->sample_count;
-    for (size_t k = 0; k < lay->count; k++) {
-        unsigned y0 = top + (unsigned)k * panel, h = panel - 25;
-        double cap = (double)lay->capacity[k];
-        fprintf(f, "<text x=\"%u\" y=\"%u\">pool %zu: %llu-byte blocks, capacity %llu, high water %llu, "
-                   "failures %llu</text>\n", left, y0 + 10, k, (unsigned long long)lay->block[k],
-                (unsigned long long)lay->capacity[k], (unsigned long long)r->pool[k].high_water,
-                (unsigned long long)r->pool[k].failures);
-        fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"#f4f4f4\" stroke=\"#999\"/>\n",
-                left, y0 + 15, plot, h);
-        fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">%llu</text>\n", left - 4, y0 + 22,
-                (unsigned long long)lay->capacity[k]);
-        fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">0</text>\n", left - 4, y0 + 15 + h);
-        if (n == 0)
-            continue;
-        fprintf(f, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
-        for (size_t i = 0; i < n; i++) {
-            double v = (double)r->samples[k * n + i];
-            double x = left + (double)plot * (double)i / (double)(n > 1 ? n - 1 : 1);
-            double y = y0 + 15 + h - (cap > 0 ? v / cap : 0.0) * h;
-            fprintf(f, "%.1f,%.1f ", x, y);
-        }
-        fprintf(f, "\"/>\n");
+    for (size_t c = 0; c < ncols; c++) {
+        unsigned x0 = SVG_LEFT + (unsigned)c * (plot + SVG_GAP);
+        fprintf(f, "<text class=\"column\" x=\"%u\" y=\"34\" font-size=\"12\">", x0);
+        svg_text(f, cols[c].title);
+        fprintf(f, " (%llu failures)</text>\n", (unsigned long long)cols[c].r->failures);
+        svg_markers(f, t, &cols[c], x0, plot);
+        for (size_t k = 0; k < cols[c].lay->count; k++)
+            svg_panel(f, &cols[c], k, x0, plot);
+        svg_axis(f, x0, plot, SVG_TOP + rows * SVG_PANEL, t->event_count);
     }
     fprintf(f, "</svg>\n");
     if (fclose(f) != 0) {
@@ -285,26 +443,59 @@ static int write_svg(const char *path, const char *trace_path, const struct trac
     return 0;
 }
 
+/* The chart of report --svg: the recorded layout, and `pools` beside it
+ * when given.  0, or 1 (reported). */
+static int chart(const char *svg, const char *path, const struct trace *t, const struct tune_layout *lay,
+                 const struct tune_replay *r, const struct tune_layout *proposed)
+{
+    bool fallback = (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0;
+    struct chart_column cols[2] = { { "recorded layout", lay, r }, { "proposed layout (--pools)", proposed, NULL } };
+    struct tune_replay pr;
+    if (proposed != NULL) {
+        if (tune_replay(t, proposed, fallback, false, SVG_SAMPLES, &pr) != 0) {
+            fprintf(stderr, "poolalloc-tune: out of memory\n");
+            return 1;
+        }
+        cols[1].r = &pr;
+    }
+    int rc = write_svg(svg, path, t, cols, proposed != NULL ? 2 : 1);
+    if (proposed != NULL)
+        tune_replay_free(&pr);
+    if (rc == 0)
+        printf("\noccupancy chart: %s\n", svg);
+    return rc;
+}
+
 static int cmd_report(int argc, char **argv)
 {
-    const char *path = NULL, *svg = NULL;
+    const char *path = NULL, *svg = NULL, *pools = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc)
-            svg = argv[++i];
-        else if (strncmp(argv[i], "--svg=", 6) == 0)
-            svg = argv[i] + 6;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+        bool is_svg = strncmp(argv[i], "--svg", 5) == 0 && (argv[i][5] == '\0' || argv[i][5] == '=');
+        bool is_pools = strncmp(argv[i], "--pools", 7) == 0 && (argv[i][7] == '\0' || argv[i][7] == '=');
+        if (is_svg && (svg = option_value(argc, argv, &i)) == NULL)
+            return usage_error("%s", "report: --svg needs a file name");
+        else if (is_pools && (pools = option_value(argc, argv, &i)) == NULL)
+            return usage_error("%s", "report: --pools needs a layout (BLOCK:CAPACITY,...)");
+        else if (!is_svg && !is_pools && argv[i][0] == '-' && argv[i][1] != '\0')
             return usage_error("report: unknown option %s", argv[i]);
-        else if (path == NULL)
+        else if (!is_svg && !is_pools && path == NULL)
             path = argv[i];
-        else
+        else if (!is_svg && !is_pools)
             return usage_error("report: more than one trace (%s)", argv[i]);
     }
     if (path == NULL)
-        return usage_error("report: no trace file given%s", "");
+        return usage_error("%s", "report: no trace file given");
+    if (pools != NULL && svg == NULL)
+        return usage_error("%s", "report: --pools draws a layout in the chart: give --svg FILE too");
     struct trace t;
     if (load(path, &t) != 0)
         return 1;
+    struct tune_layout proposed;
+    char err[200];
+    if (pools != NULL && tune_parse_layout(pools, t.pointer_size, t.alignment, &proposed, err, sizeof err) != 0) {
+        trace_free(&t);
+        return usage_error("report: --pools %s: %s", pools, err);
+    }
     struct tune_model m;
     struct tune_layout lay;
     struct tune_replay r;
@@ -324,9 +515,7 @@ static int cmd_report(int argc, char **argv)
     print_histogram(&m);
     print_replay(&t, &lay, &r);
     print_leaks(&m, t.pointer_size);
-    int rc = svg != NULL ? write_svg(svg, path, &t, &lay, &r) : 0;
-    if (svg != NULL && rc == 0)
-        printf("\noccupancy chart: %s\n", svg);
+    int rc = svg != NULL ? chart(svg, path, &t, &lay, &r, pools != NULL ? &proposed : NULL) : 0;
     tune_replay_free(&r);
     tune_model_free(&m);
     trace_free(&t);
@@ -334,7 +523,8 @@ static int cmd_report(int argc, char **argv)
 }
 
 struct gen_args {
-    const char *path;
+    const char **paths;      /* the traces, argv's */
+    size_t path_count;
     uint64_t heap, max_pools, alignment;
     long headroom;           /* -1: fill the budget */
     bool have_heap, have_alignment;
@@ -411,29 +601,27 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
         if (option == NULL) {
             if (a[0] == '-' && a[1] != '\0')
                 return usage_error("generate: unknown option %s", a);
-            if (g->path != NULL)
-                return usage_error("generate: more than one trace (%s)", a);
-            g->path = a;
+            g->paths[g->path_count++] = a;
             continue;
         }
-        const char *v = strchr(a, '=');
-        if (v != NULL)
-            v++;
-        else if (i + 1 < argc)
-            v = argv[++i];
-        else
-            return usage_error("generate: %s needs a value", a);
+        const char *v = option_value(argc, argv, &i);
+        if (v == NULL)
+            return usage_error("generate: %s needs a value", option->name);
         uint64_t n;
-        if (!parse_size(v, &n))
-            return usage_error("generate: bad number '%s' (digits, optionally K or M)", v);
+        enum parsed parsed = parse_size(v, &n);
+        if (parsed == TOO_LARGE)
+            return usage_error("generate: %s %s: too large (at most %llu, 1 TiB)", option->name, v,
+                               (unsigned long long)MAX_SIZE);
+        if (parsed == MALFORMED)
+            return usage_error("generate: %s: bad number '%s' (digits, optionally K or M)", option->name, v);
         const char *out_of_range = option->set(g, n);
         if (out_of_range != NULL)
             return usage_error(out_of_range, v);
     }
-    if (g->path == NULL)
-        return usage_error("generate: no trace file given%s", "");
+    if (g->path_count == 0)
+        return usage_error("%s", "generate: no trace file given");
     if (!g->have_heap)
-        return usage_error("generate: --heap-size SIZE is required%s", "");
+        return usage_error("%s", "generate: --heap-size SIZE is required");
     return 0;
 }
 
@@ -477,22 +665,25 @@ static void print_headroom(const struct gen_args *g, bool fitted)
 
 /* The layout with its headroom, its replay (fallback off) and the configure
  * line; 0, or 1 when out of memory (reported). */
-static int print_budget_layout(const struct trace *t, const struct gen_args *g, const struct tune_optimum *o,
-                               uint64_t minimum, bool fallback)
+static int print_budget_layout(const struct trace *const *ts, const struct gen_args *g,
+                               const struct tune_optimum *o, uint64_t minimum, bool fallback)
 {
     printf("\nlayout for a budget of %llu bytes:\n", (unsigned long long)g->heap);
     print_layout_table(o);
     printf("  total %llu bytes (minimum %llu): %llu in blocks, %llu in pool records; %llu of the budget unused\n",
            (unsigned long long)o->total_bytes, (unsigned long long)minimum, (unsigned long long)o->block_bytes,
            (unsigned long long)(o->total_bytes - o->block_bytes), (unsigned long long)(g->heap - o->total_bytes));
-    struct tune_replay r;
-    if (tune_replay(t, &o->layout, fallback, false, 0, &r) != 0) {
-        fprintf(stderr, "poolalloc-tune: out of memory\n");
-        return 1;
+    for (size_t i = 0; i < g->path_count; i++) {
+        struct tune_replay r;
+        if (tune_replay(ts[i], &o->layout, fallback, false, 0, &r) != 0) {
+            fprintf(stderr, "poolalloc-tune: out of memory\n");
+            return 1;
+        }
+        printf("  replay of %s on this layout, fallback %s: %llu failures\n",
+               g->path_count > 1 ? g->paths[i] : "the trace", fallback ? "on" : "off",
+               (unsigned long long)(r.failures - r.invalid));
+        tune_replay_free(&r);
     }
-    printf("  replay of the trace on this layout, fallback %s: %llu failures\n", fallback ? "on" : "off",
-           (unsigned long long)(r.failures - r.invalid));
-    tune_replay_free(&r);
     printf("\nmeson configure -Dpools=");
     print_layout_arg(stdout, &o->layout);
     if (g->alignment != 8)
@@ -504,12 +695,12 @@ static int print_budget_layout(const struct trace *t, const struct gen_args *g, 
 /* The fallback-aware search's result beside the exact one; replaces *o
  * by it when it is cheaper and allowed.  True if *o relies on fallback now;
  * *failed when the search failed (reported). */
-static bool consider_fallback(const struct trace *t, const struct gen_args *g, const struct tune_model *m,
+static bool consider_fallback(const struct trace *const *ts, const struct gen_args *g, const struct tune_model *m,
                               const struct tune_target *target, struct tune_optimum *o, bool *failed)
 {
     struct tune_fallback f;
     char err[200];
-    int rc = tune_optimise_fallback(t, m, target, &o->layout, &f, err, sizeof err);
+    int rc = tune_optimise_fallback(ts, g->path_count, m, target, &o->layout, &f, err, sizeof err);
     *failed = rc < 0;
     if (rc != 0) {
         if (rc < 0)
@@ -537,13 +728,42 @@ static bool consider_fallback(const struct trace *t, const struct gen_args *g, c
     return true;
 }
 
-/* Optimise model m of trace t for the budget and print the result; the
- * exit status. */
-static int generate_layout(const struct trace *t, const struct gen_args *g, const struct tune_model *m)
+static double seconds_now(void)
 {
-    const struct tune_target target = { .pointer_size = t->pointer_size, .alignment = g->alignment,
-                                        .pool_state_bytes = t->pool_state_size,
-                                        .max_pools = (size_t)g->max_pools };
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) == 0)
+        return 0.0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The optimiser's progress on stderr, once a second after the first two
+ * (a search that ends sooner says nothing). */
+static void show_progress(size_t done, size_t total)
+{
+    static double start, last;
+    static bool shown;
+    double now = seconds_now();
+    if (done == 0) {
+        start = last = now;
+        shown = false;
+        return;
+    }
+    bool finished = done == total;
+    if (finished ? !shown : now - start < 2.0 || now - last < 1.0)
+        return;
+    fprintf(stderr, "poolalloc-tune: optimising: %.0f%% (candidate blocks %zu/%zu)\n", percent(done, total), done, total);
+    last = now;
+    shown = true;
+}
+
+/* Optimise model m of traces ts for the budget and print the result; the
+ * exit status. */
+static int generate_layout(const struct trace *const *ts, const struct gen_args *g, const struct tune_model *m,
+                           uint64_t pool_state_bytes)
+{
+    const struct tune_target target = { .pointer_size = ts[0]->pointer_size, .alignment = g->alignment,
+                                        .pool_state_bytes = pool_state_bytes,
+                                        .max_pools = (size_t)g->max_pools, .progress = show_progress };
     struct tune_optimum o;
     char err[200];
     if (tune_optimise(m, &target, &o, err, sizeof err) != 0) {
@@ -556,7 +776,7 @@ static int generate_layout(const struct trace *t, const struct gen_args *g, cons
     }
     print_minimum(&o);
     bool failed = false;
-    bool fallback = consider_fallback(t, g, m, &target, &o, &failed);
+    bool fallback = consider_fallback(ts, g, m, &target, &o, &failed);
     if (failed)
         return 1;
     if (o.total_bytes > g->heap) {
@@ -568,37 +788,160 @@ static int generate_layout(const struct trace *t, const struct gen_args *g, cons
     }
     uint64_t minimum = o.total_bytes;
     print_headroom(g, tune_headroom(&o, g->heap, g->headroom));
-    return print_budget_layout(t, g, &o, minimum, fallback);
+    return print_budget_layout(ts, g, &o, minimum, fallback);
+}
+
+/* The traces of one generate must be for one target: 0, or 2 (reported). */
+static int check_same_target(const struct trace *ts, const struct gen_args *g)
+{
+    for (size_t i = 1; i < g->path_count; i++) {
+        if (ts[i].pointer_size != ts[0].pointer_size)
+            return usage_error("generate: %s has %u-byte pointers and %s %u-byte ones: one layout is for one target",
+                               g->paths[0], ts[0].pointer_size, g->paths[i], ts[i].pointer_size);
+        if (!g->have_alignment && ts[i].alignment != ts[0].alignment)
+            return usage_error("generate: %s was recorded with alignment %llu and %s with %llu: give --alignment",
+                               g->paths[0], (unsigned long long)ts[0].alignment, g->paths[i],
+                               (unsigned long long)ts[i].alignment);
+    }
+    return check_alignment(g->have_alignment ? g->alignment : ts[0].alignment, ts[0].pointer_size);
+}
+
+/* Load, model and optimise the traces of g; the exit status. */
+static int generate_traces(struct gen_args *g, struct trace *ts, struct tune_model *ms)
+{
+    if (g->path_count == 0 || g->path_count > POOLALLOC_TUNE_MAX_TRACES)
+        return 2;                        /* parse_generate refuses it */
+    for (size_t i = 0; i < g->path_count; i++)
+        if (load(g->paths[i], &ts[i]) != 0)
+            return 1;
+    if (check_same_target(ts, g) != 0)
+        return 2;
+    if (!g->have_alignment)
+        g->alignment = ts[0].alignment;
+    uint64_t record = 0;
+    const struct trace *views[POOLALLOC_TUNE_MAX_TRACES];
+    for (size_t i = 0; i < g->path_count; i++) {
+        views[i] = &ts[i];
+        if (ts[i].pool_state_size > record)
+            record = ts[i].pool_state_size;
+        /* No request above the budget less one pool's state can be served. */
+        uint64_t limit = g->heap > ts[i].pool_state_size ? g->heap - ts[i].pool_state_size : 0;
+        if (tune_model_build(&ts[i], g->alignment, limit, &ms[i]) != 0) {
+            fprintf(stderr, "poolalloc-tune: out of memory\n");
+            return 1;
+        }
+        print_trace_summary(g->paths[i], &ts[i], &ms[i]);
+        print_left_out(&ms[i]);
+    }
+    if (g->path_count == 1)
+        return generate_layout(views, g, &ms[0], record);
+    struct tune_model merged;
+    if (tune_model_merge(ms, g->path_count, &merged) != 0) {
+        fprintf(stderr, "poolalloc-tune: out of memory\n");
+        return 1;
+    }
+    printf("\none layout for %zu traces, each replayed on its own: a pool's peak is the largest over them\n",
+           g->path_count);
+    int rc = generate_layout(views, g, &merged, record);
+    tune_model_free(&merged);
+    return rc;
 }
 
 static int cmd_generate(int argc, char **argv)
 {
-    struct gen_args g = { 0 };
+    const char *paths[POOLALLOC_TUNE_MAX_TRACES];
+    struct gen_args g = { .paths = paths };
+    if (argc > POOLALLOC_TUNE_MAX_TRACES)
+        return usage_error("generate: more than %d arguments", POOLALLOC_TUNE_MAX_TRACES);
     if (parse_generate(argc, argv, &g) != 0)
         return 2;
-    struct trace t;
-    if (load(g.path, &t) != 0)
-        return 1;
-    if (!g.have_alignment)
-        g.alignment = t.alignment;
-    if (g.alignment < t.pointer_size) {
-        trace_free(&t);
-        fprintf(stderr, "poolalloc-tune: --alignment %llu is below the pointer size %u\n",
-                (unsigned long long)g.alignment, t.pointer_size);
-        return 2;
-    }
-    struct tune_model m;
-    /* No request above the budget less one pool's state can be served. */
-    uint64_t limit = g.heap > t.pool_state_size ? g.heap - t.pool_state_size : 0;
-    if (tune_model_build(&t, g.alignment, limit, &m) != 0) {
-        trace_free(&t);
+    struct trace *ts = calloc(g.path_count + 1, sizeof *ts);
+    struct tune_model *ms = calloc(g.path_count + 1, sizeof *ms);
+    int rc = 1;
+    if (ts == NULL || ms == NULL)
         fprintf(stderr, "poolalloc-tune: out of memory\n");
-        return 1;
+    else
+        rc = generate_traces(&g, ts, ms);
+    for (size_t i = 0; ts != NULL && ms != NULL && i < g.path_count; i++) {
+        tune_model_free(&ms[i]);
+        trace_free(&ts[i]);
     }
-    print_trace_summary(g.path, &t, &m);
-    print_left_out(&m);
-    int rc = generate_layout(&t, &g, &m);
-    tune_model_free(&m);
+    free(ts);
+    free(ms);
+    return rc;
+}
+
+/* replay TRACE --pools LAYOUT [--fallback on|off] [--alignment A]. */
+struct replay_args {
+    const char *path, *pools;
+    int fallback;            /* -1: as the trace recorded it */
+    uint64_t alignment;      /* 0: the trace's */
+};
+
+static int parse_replay(int argc, char **argv, struct replay_args *a)
+{
+    a->fallback = -1;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i], *v = NULL;
+        if (strncmp(arg, "--pools", 7) == 0 && (arg[7] == '\0' || arg[7] == '=')) {
+            if ((a->pools = option_value(argc, argv, &i)) == NULL)
+                return usage_error("%s", "replay: --pools needs a layout (BLOCK:CAPACITY,...)");
+        } else if (strncmp(arg, "--fallback", 10) == 0 && (arg[10] == '\0' || arg[10] == '=')) {
+            v = option_value(argc, argv, &i);
+            if (v == NULL || (strcmp(v, "on") != 0 && strcmp(v, "off") != 0))
+                return usage_error("%s", "replay: --fallback needs on or off");
+            a->fallback = strcmp(v, "on") == 0;
+        } else if (strncmp(arg, "--alignment", 11) == 0 && (arg[11] == '\0' || arg[11] == '=')) {
+            v = option_value(argc, argv, &i);
+            enum parsed parsed = v == NULL ? MALFORMED : parse_size(v, &a->alignment);
+            if (parsed != PARSED || !tune_is_pow2(a->alignment))
+                return usage_error("%s", "replay: --alignment needs a power of two");
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            return usage_error("replay: unknown option %s", arg);
+        } else if (a->path == NULL) {
+            a->path = arg;
+        } else {
+            return usage_error("replay: more than one trace (%s)", arg);
+        }
+    }
+    if (a->path == NULL)
+        return usage_error("%s", "replay: no trace file given");
+    if (a->pools == NULL)
+        return usage_error("%s", "replay: --pools LAYOUT is required");
+    return 0;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    struct replay_args a = { 0 };
+    if (parse_replay(argc, argv, &a) != 0)
+        return 2;
+    struct trace t;
+    if (load(a.path, &t) != 0)
+        return 1;
+    uint64_t align = a.alignment != 0 ? a.alignment : t.alignment;
+    struct tune_layout lay;
+    char err[200];
+    int rc = check_alignment(align, t.pointer_size);
+    if (rc == 0 && tune_parse_layout(a.pools, t.pointer_size, align, &lay, err, sizeof err) != 0)
+        rc = usage_error("replay: --pools %s: %s", a.pools, err);
+    bool fallback = a.fallback < 0 ? (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0 : a.fallback == 1;
+    struct tune_replay r;
+    if (rc == 0 && tune_replay(&t, &lay, fallback, false, 0, &r) != 0) {
+        fprintf(stderr, "poolalloc-tune: out of memory\n");
+        rc = 1;
+    }
+    if (rc == 0) {
+        printf("trace: %s: %zu records, pointer size %u\nlayout: ", a.path, t.event_count, t.pointer_size);
+        print_layout_arg(stdout, &lay);
+        printf(", alignment %llu\n", (unsigned long long)align);
+        print_replay_as("layout", fallback, &t, &lay, &r);
+        uint64_t failures = r.failures - r.invalid;
+        printf("%s: %llu requests fail on this layout%s\n", failures == 0 ? "OK" : "FAILS",
+               (unsigned long long)failures, r.invalid > 0 ? " (invalid requests, which fail on any, not counted)" : "");
+        rc = failures == 0 ? 0 : 4;
+        tune_replay_free(&r);
+    }
     trace_free(&t);
     return rc;
 }
@@ -622,5 +965,7 @@ int main(int argc, char **argv)
         return cmd_report(argc - 2, argv + 2);
     if (strcmp(cmd, "generate") == 0)
         return cmd_generate(argc - 2, argv + 2);
-    return usage_error("unknown command '%s' (report, generate)", cmd);
+    if (strcmp(cmd, "replay") == 0)
+        return cmd_replay(argc - 2, argv + 2);
+    return usage_error("unknown command '%s' (report, generate, replay)", cmd);
 }

@@ -420,3 +420,95 @@ void tune_model_free(struct tune_model *m)
     free(m->leaks);
     memset(m, 0, sizeof *m);
 }
+
+/* ---- Several traces as one model ------------------------------------------ */
+
+/* Index of `size` in the ascending m->sizes (present). */
+static uint32_t merged_key(const struct tune_model *out, const struct tune_model *part, uint32_t key)
+{
+    if (key < part->size_count)
+        return size_index(out, part->sizes[key]);
+    const struct tune_class *c = &part->classes[key - part->size_count];
+    uint32_t si = size_index(out, part->sizes[c->size_index]);
+    for (size_t k = 0; k < out->class_count; k++)
+        if (out->classes[k].size_index == si && out->classes[k].align == c->align)
+            return (uint32_t)(out->size_count + k);
+    return UINT32_MAX;
+}
+
+/* out's sizes and classes: the union of the parts'.  0 or -1. */
+static int merge_keys(const struct tune_model *parts, size_t count, struct tune_model *out)
+{
+    size_t sizes = 0, classes = 0;
+    for (size_t p = 0; p < count; p++) {
+        sizes += parts[p].size_count;
+        classes += parts[p].class_count;
+    }
+    out->sizes = malloc((sizes + 1) * sizeof *out->sizes);
+    out->stats = calloc(sizes + 1, sizeof *out->stats);
+    out->classes = calloc(classes + 1, sizeof *out->classes);
+    if (out->sizes == NULL || out->stats == NULL || out->classes == NULL)
+        return -1;
+    for (size_t p = 0; p < count; p++)
+        for (size_t i = 0; i < parts[p].size_count; i++)
+            out->sizes[out->size_count++] = parts[p].sizes[i];
+    out->size_count = tune_sort_unique(out->sizes, out->size_count);
+    for (size_t p = 0; p < count; p++)
+        for (size_t c = 0; c < parts[p].class_count; c++) {
+            const struct tune_class *pc = &parts[p].classes[c];
+            (void)key_of(out, size_index(out, parts[p].sizes[pc->size_index]), pc->align);
+        }
+    return 0;
+}
+
+int tune_model_merge(const struct tune_model *parts, size_t count, struct tune_model *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t *live = NULL;
+    if (merge_keys(parts, count, out) != 0)
+        goto oom;
+    size_t keys = out->size_count + out->class_count, cap = 0;
+    for (size_t p = 0; p < count; p++)
+        cap += parts[p].demand_count + keys;
+    out->demand = malloc((cap + 1) * sizeof *out->demand);
+    out->leaks = calloc(1, sizeof *out->leaks);
+    live = calloc(keys + 1, sizeof *live);
+    if (out->demand == NULL || out->leaks == NULL || live == NULL)
+        goto oom;
+    for (size_t p = 0; p < count; p++) {
+        const struct tune_model *part = &parts[p];
+        for (size_t i = 0; i < part->size_count; i++) {
+            struct tune_size_stat *s = &out->stats[size_index(out, part->sizes[i])];
+            s->requests += part->stats[i].requests;
+            if (part->stats[i].peak_live > s->peak_live)
+                s->peak_live = part->stats[i].peak_live;
+        }
+        for (size_t i = 0; i < part->demand_count; i++) {
+            uint32_t key = merged_key(out, part, part->demand[i].key);
+            out->demand[out->demand_count++] = (struct tune_demand){ key, part->demand[i].delta };
+            live[key] += part->demand[i].delta;
+        }
+        /* What is still live at the end of this trace is freed before the
+         * next one starts: each trace runs on its own. */
+        for (uint32_t key = 0; key < keys; key++) {
+            if (live[key] > 0)
+                out->demand[out->demand_count++] = (struct tune_demand){ key, (int32_t)-live[key] };
+            live[key] = 0;
+        }
+        if (part->peak_live_bytes > out->peak_live_bytes)
+            out->peak_live_bytes = part->peak_live_bytes;
+        if (part->peak_live_blocks > out->peak_live_blocks)
+            out->peak_live_blocks = part->peak_live_blocks;
+        out->allocations += part->allocations;
+        out->frees += part->frees;
+        out->failed_in_trace += part->failed_in_trace;
+        out->invalid_requests += part->invalid_requests;
+        out->excluded_large += part->excluded_large;
+    }
+    free(live);
+    return 0;
+oom:
+    free(live);
+    tune_model_free(out);
+    return -1;
+}

@@ -22,6 +22,21 @@
  * up to a valid multiple of the largest alignment (no optimal block exceeds
  * U: a pool of U serves everything still unserved more cheaply than any
  * larger pools).
+ *
+ * Peaks: with no over-aligned requests (the common case) the pools that
+ * start at a given size are all evaluated in one sweep of the demand: the
+ * peak tree (peak_tree.c) has a leaf per candidate block k, and a demand
+ * change of size s >= the pool's first size adds to leaves k >= the first
+ * candidate that holds s, so leaf k ends with the peak of the pool [lo, k].
+ * The demand is kept as a stream of (leaf, walk) steps; before each row the
+ * steps below the row's first candidate are dropped and neighbours on the
+ * same leaf merged into one walk (a malloc followed by a free of the same
+ * size is one step).  With n candidate blocks, E demand changes and P the
+ * pool limit, that is O(n E log n) for the peaks and O(n^2 P) for the
+ * dynamic programme: 3000 sizes and 20 000 records in about a second,
+ * 5000 sizes and 1 M records in minutes rather than days.  With
+ * over-aligned classes a pool's peak is one sweep of the demand,
+ * memoised, for each (lo, hi, classes) the programme asks for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +47,16 @@
 #define MAX_CANDIDATES_ALIGNED 512u
 #define INF UINT64_MAX
 
+/* A run of demand changes on one leaf of the peak tree: the leaf's count
+ * rises by `high` at most and ends `delta` above where it started. */
+struct walk_step {
+    uint32_t leaf;
+    int32_t delta, high;
+};
+
 struct dp {
     const struct tune_model *m;
+    void (*progress)(size_t done, size_t total);
     uint64_t pool_state_bytes; /* RAM of each pool's state record */
     uint64_t *cand;            /* candidate blocks, ascending */
     size_t ncand;
@@ -51,6 +74,12 @@ struct dp {
     size_t masks, pdim, nstates;
     uint64_t *cost;            /* cheapest cost of reaching each state, INF if unreachable */
     uint32_t *back;            /* the state it was reached from */
+    uint64_t *peak_at;         /* the peak of the last pool of each state */
+    /* Rows of peaks (no over-aligned classes): */
+    struct walk_step *steps;   /* the demand as walks on the leaves */
+    size_t step_count;
+    struct peak_tree tree;     /* a leaf per candidate */
+    uint64_t *row;             /* row[k] = peak of the pool [current lo, cand[k]] */
 };
 
 static size_t state_of(const struct dp *d, size_t j, size_t mask, size_t p)
@@ -146,6 +175,10 @@ oom:
 
 static void free_dp(struct dp *d)
 {
+    free(d->steps);
+    free(d->row);
+    free(d->peak_at);
+    peak_tree_free(&d->tree);
     free(d->cand);
     free(d->hi);
     free(d->plain_prefix);
@@ -207,7 +240,8 @@ static int alloc_states(struct dp *d, size_t max_pools, char *err, size_t err_le
     d->nstates = (d->ncand + 1) * d->masks * d->pdim;
     d->cost = calloc(d->nstates, sizeof *d->cost);
     d->back = calloc(d->nstates, sizeof *d->back);
-    if (d->cost == NULL || d->back == NULL)
+    d->peak_at = calloc(d->nstates, sizeof *d->peak_at);
+    if (d->cost == NULL || d->back == NULL || d->peak_at == NULL)
         return out_of_memory(err, err_len);
     for (size_t s = 0; s < d->nstates; s++)
         d->cost[s] = INF;
@@ -231,6 +265,7 @@ static uint32_t classes_served(const struct dp *d, uint64_t block, size_t mask)
  * the plain sizes [lo, hi) and the classes it is the first to serve. */
 static void add_pool(struct dp *d, size_t j, size_t k, size_t lo, size_t mask)
 {
+    uint64_t peak = 0;
     uint64_t block = d->cand[k];
     size_t hi = d->hi[k];
     uint32_t delta = classes_served(d, block, mask);
@@ -241,14 +276,73 @@ static void add_pool(struct dp *d, size_t j, size_t k, size_t lo, size_t mask)
         uint64_t base = d->cost[state_of(d, j, mask, p)];
         if (base == INF || (d->limited && p == d->max_pools))
             continue;
-        if (pool_cost == UINT64_MAX)
-            pool_cost = block * peak_of(d, lo, hi, delta) + d->pool_state_bytes;
+        if (pool_cost == UINT64_MAX) {
+            peak = d->row != NULL ? d->row[k] : peak_of(d, lo, hi, delta);
+            pool_cost = block * peak + d->pool_state_bytes;
+        }
         size_t to = state_of(d, k + 1, mask | delta, d->limited ? p + 1 : 0);
         if (base + pool_cost < d->cost[to]) {
             d->cost[to] = base + pool_cost;
             d->back[to] = (uint32_t)state_of(d, j, mask, p);
+            d->peak_at[to] = peak;
         }
     }
+}
+
+/* The demand as steps on the leaves (no over-aligned classes): a size's
+ * leaf is the first candidate that holds it.  0, or -1 with err. */
+static int build_steps(struct dp *d, char *err, size_t err_len)
+{
+    const struct tune_model *m = d->m;
+    if (m->demand_count > INT32_MAX) {
+        (void)snprintf(err, err_len, "%zu demand changes: more than the search handles", m->demand_count);
+        return -1;
+    }
+    d->steps = malloc((m->demand_count + 1) * sizeof *d->steps);
+    d->row = calloc(d->ncand, sizeof *d->row);
+    if (d->steps == NULL || d->row == NULL || peak_tree_init(&d->tree, d->ncand) != 0)
+        return out_of_memory(err, err_len);
+    /* Candidate k holds the sizes [hi[k - 1], hi[k]); every used size is
+     * below hi[ncand - 1]. */
+    uint32_t *leaf_of = malloc((m->size_count + 1) * sizeof *leaf_of);
+    if (leaf_of == NULL)
+        return out_of_memory(err, err_len);
+    for (size_t k = 0, i = 0; k < d->ncand; k++)
+        for (; i < d->hi[k]; i++)
+            leaf_of[i] = (uint32_t)k;
+    for (size_t i = 0; i < m->demand_count; i++) {
+        int32_t delta = m->demand[i].delta;
+        d->steps[i] = (struct walk_step){ leaf_of[m->demand[i].key], delta, delta > 0 ? delta : 0 };
+    }
+    free(leaf_of);
+    d->step_count = m->demand_count;
+    return 0;
+}
+
+/* Row j: d->row[k] = peak of the pool that starts after candidate j - 1 and
+ * ends at candidate k.  Drops the steps below leaf j first, merging the
+ * neighbours the drop brings together. */
+static void peak_row(struct dp *d, size_t j)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < d->step_count; i++) {
+        struct walk_step s = d->steps[i];
+        if (s.leaf < j)
+            continue;
+        struct walk_step *last = kept > 0 ? &d->steps[kept - 1] : NULL;
+        if (last != NULL && last->leaf == s.leaf) {
+            if (last->delta + s.high > last->high)
+                last->high = last->delta + s.high;
+            last->delta += s.delta;
+        } else {
+            d->steps[kept++] = s;
+        }
+    }
+    d->step_count = kept;
+    peak_tree_clear(&d->tree);
+    for (size_t i = 0; i < kept; i++)
+        peak_tree_walk(&d->tree, d->steps[i].leaf, d->ncand, d->steps[i].delta, d->steps[i].high);
+    peak_tree_collect(&d->tree, d->row);
 }
 
 /* The dynamic programme: states of j are final before j is expanded
@@ -258,6 +352,10 @@ static void relax_all(struct dp *d)
 {
     for (size_t j = 0; j <= d->ncand; j++) {
         size_t lo = j == 0 ? 0 : d->hi[j - 1];
+        if (d->progress != NULL)
+            d->progress(j, d->ncand);
+        if (d->row != NULL && j < d->ncand)
+            peak_row(d, j);
         for (size_t k = j; k < d->ncand; k++)
             for (size_t mask = 0; mask < d->masks; mask++)
                 if ((mask & ~(size_t)d->full) == 0)
@@ -288,12 +386,9 @@ static void walk_back(struct dp *d, size_t best, struct tune_optimum *out)
 {
     size_t count = 0;
     for (size_t s = best; s != state_of(d, 0, 0, 0) && count < POOLALLOC_TRACE_MAX_POOLS; s = d->back[s]) {
-        size_t j = s / d->pdim / d->masks, prev = d->back[s];
-        size_t pj = prev / d->pdim / d->masks;
-        uint32_t delta = (uint32_t)((s / d->pdim) % d->masks) & ~(uint32_t)((prev / d->pdim) % d->masks);
-        size_t lo = pj == 0 ? 0 : d->hi[pj - 1];
+        size_t j = s / d->pdim / d->masks;
         out->layout.block[count] = d->cand[j - 1];
-        out->peak[count] = peak_of(d, lo, d->hi[j - 1], delta);
+        out->peak[count] = d->peak_at[s];
         count++;
     }
     out->layout.count = count;
@@ -323,7 +418,7 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
     memset(out, 0, sizeof *out);
     out->layout.malloc_align = target->alignment;
     out->pool_state_bytes = target->pool_state_bytes;
-    struct dp d = { .m = m, .pool_state_bytes = target->pool_state_bytes, .classes = m->class_count,
+    struct dp d = { .m = m, .progress = target->progress, .pool_state_bytes = target->pool_state_bytes, .classes = m->class_count,
                     .nsizes = m->size_count };
     size_t max_pools = target->max_pools;
     if (max_pools == 0 || max_pools > POOLALLOC_TRACE_MAX_POOLS)
@@ -342,6 +437,8 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
     }
     if (candidates(&d, target->pointer_size, target->alignment, err, err_len) != 0 ||
         alloc_states(&d, max_pools, err, err_len) != 0)
+        goto done;
+    if (d.classes == 0 && build_steps(&d, err, err_len) != 0)
         goto done;
     relax_all(&d);
     size_t best = best_final_state(&d);

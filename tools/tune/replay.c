@@ -24,18 +24,46 @@ struct sim {
     uint32_t *obj_pool;        /* pool of each object, NO_POOL if the replay failed it */
     uint64_t *obj_ptr;
     size_t obj_count;
+    size_t slice;              /* of r->fail_samples, when kept */
 };
+
+/* A request that failed with pool k as its first choice (layout->count:
+ * none). */
+static void failed(struct sim *s, size_t k)
+{
+    s->r->failures++;
+    if (k < s->lay->count)
+        s->r->pool[k].failures++;
+    if (s->r->fail_samples != NULL)
+        s->r->fail_samples[k * s->r->sample_count + s->slice]++;
+}
+
+/* The first pool whose block is at least `size` (blocks ascend: a binary
+ * search, as the replay of a layout of hundreds of pools is the fallback
+ * search's inner loop); lay->count if none. */
+static size_t first_large_enough(const struct tune_layout *lay, uint64_t size)
+{
+    size_t lo = 0, hi = lay->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lay->block[mid] >= size)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
 
 /* Take a block for (size, over-alignment a); the pool, or NO_POOL. */
 static uint32_t take(struct sim *s, uint64_t size, uint64_t a)
 {
     const struct tune_layout *lay = s->lay;
-    size_t first = 0;
+    size_t first = first_large_enough(lay, size);
     while (first < lay->count && !tune_block_serves(lay->block[first], size, a))
         first++;
     if (first == lay->count) {
-        s->r->failures++;
         s->r->failures_no_pool++;
+        failed(s, lay->count);
         return NO_POOL;
     }
     for (size_t k = first; k < lay->count; k++) {
@@ -53,8 +81,7 @@ static uint32_t take(struct sim *s, uint64_t size, uint64_t a)
         if (!s->fallback)
             break;
     }
-    s->r->failures++;
-    s->r->pool[first].failures++;
+    failed(s, first);
     return NO_POOL;
 }
 
@@ -147,8 +174,8 @@ static void replay_event(struct sim *s, struct ptrmap *map, const struct trace *
     if (e->result == 0)
         s->r->trace_failures++;
     if (kind == REQ_INVALID) {
-        s->r->failures++;
         s->r->invalid++;
+        failed(s, s->lay->count);
         if (e->op == POOLALLOC_TRACE_OP_REALLOCF)
             free_ptr(s, map, e->old);
         return;
@@ -180,9 +207,11 @@ int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fa
     size_t slices = max_samples < n ? max_samples : n;
     s.obj_pool = calloc(n + 1, sizeof *s.obj_pool);
     s.obj_ptr = calloc(n + 1, sizeof *s.obj_ptr);
-    if (slices > 0)
+    if (slices > 0) {
         r->samples = calloc(slices * (layout->count + 1), sizeof *r->samples);
-    if (s.obj_pool == NULL || s.obj_ptr == NULL || (slices > 0 && r->samples == NULL) ||
+        r->fail_samples = calloc(slices * (layout->count + 1), sizeof *r->fail_samples);
+    }
+    if (s.obj_pool == NULL || s.obj_ptr == NULL || (slices > 0 && (r->samples == NULL || r->fail_samples == NULL)) ||
         ptrmap_init(&map, n + 1) != 0) {
         free(s.obj_pool);
         free(s.obj_ptr);
@@ -194,6 +223,7 @@ int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fa
     for (size_t i = 0; i < n; i++) {
         const struct trace_event *e = &t->events[i];
         size_t objs = s.obj_count;
+        s.slice = slices > 0 ? (size_t)((uint64_t)i * slices / n) : 0;
         replay_event(&s, &map, t, e);
         if (compare_addresses && s.obj_count > objs) {
             /* The newest object is this event's result. */
@@ -202,7 +232,7 @@ int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fa
                 r->disagreements++;
         }
         if (slices > 0) {
-            size_t slice = (size_t)((uint64_t)i * slices / n);
+            size_t slice = s.slice;
             for (size_t k = 0; k < layout->count; k++) {
                 uint32_t *cell = &r->samples[k * slices + slice];
                 if (s.in_use[k] > *cell)
@@ -221,6 +251,8 @@ int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fa
 void tune_replay_free(struct tune_replay *r)
 {
     free(r->samples);
+    free(r->fail_samples);
     r->samples = NULL;
+    r->fail_samples = NULL;
     r->sample_count = 0;
 }

@@ -6,6 +6,9 @@
  * configure time), which block can serve a request, and what each traced
  * call asks of the allocator (src/malloc.c, src/memalign.c, src/realloc.c).
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "tune.h"
 
 bool tune_is_pow2(uint64_t x)
@@ -103,4 +106,93 @@ enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_alig
     *size = n;
     *align = a > malloc_align ? a : 0;
     return REQ_ALLOC;
+}
+
+uint64_t tune_max_alignment(unsigned pointer_size)
+{
+    /* A block is at least the alignment and no object exceeds PTRDIFF_MAX:
+     * 2^(bits - 2) is the largest (src/gen_layout.py). */
+    return (uint64_t)1 << (8u * pointer_size - 2u);
+}
+
+/* One "BLOCK:CAPACITY" entry of [s, end) into *block, *cap; false if malformed. */
+static bool parse_entry(const char *s, const char *end, uint64_t *block, uint64_t *cap)
+{
+    uint64_t v[2] = { 0, 0 };
+    size_t part = 0, digits = 0;
+    for (; s < end; s++) {
+        if (*s == ':' && part == 0 && digits > 0) {
+            part = 1;
+            digits = 0;
+        } else if (*s >= '0' && *s <= '9' && digits < 12) {
+            v[part] = v[part] * 10 + (uint64_t)(*s - '0');
+            digits++;
+        } else {
+            return false;
+        }
+    }
+    *block = v[0];
+    *cap = v[1];
+    return part == 1 && digits > 0;
+}
+
+/* Why block `b` is not valid for (ptr, align), as gen_layout.py says it. */
+static void invalid_block(char *err, size_t len, uint64_t b, unsigned ptr, uint64_t align)
+{
+    if (b < ptr)
+        (void)snprintf(err, len, "block %llu is smaller than a pointer (%u bytes)", (unsigned long long)b, ptr);
+    else if (b >= align)
+        (void)snprintf(err, len, "block %llu is not a multiple of the alignment %llu", (unsigned long long)b,
+                       (unsigned long long)align);
+    else
+        (void)snprintf(err, len, "block %llu is below the alignment %llu and not a power of two",
+                       (unsigned long long)b, (unsigned long long)align);
+}
+
+int tune_parse_layout(const char *text, unsigned ptr, uint64_t align, struct tune_layout *lay, char *err,
+                      size_t len)
+{
+    memset(lay, 0, sizeof *lay);
+    lay->malloc_align = align;
+    uint64_t max_object = ((uint64_t)1 << (8u * ptr - 1u)) - 1u;
+    for (const char *s = text; *s != '\0';) {
+        const char *end = strchr(s, ',');
+        if (end == NULL)
+            end = s + strlen(s);
+        uint64_t b, c;
+        if (!parse_entry(s, end, &b, &c)) {
+            (void)snprintf(err, len, "pools entry '%.*s' is not BLOCK:CAPACITY with decimal numbers", (int)(end - s), s);
+            return -1;
+        }
+        if (lay->count == POOLALLOC_TRACE_MAX_POOLS) {
+            (void)snprintf(err, len, "more than %u pools", POOLALLOC_TRACE_MAX_POOLS);
+            return -1;
+        }
+        if (c == 0 || b > max_object || !tune_valid_block(b, ptr, align)) {
+            if (c == 0)
+                (void)snprintf(err, len, "capacity 0; a pool needs at least one block");
+            else if (b > max_object)
+                (void)snprintf(err, len, "block %llu is larger than any object can be", (unsigned long long)b);
+            else
+                invalid_block(err, len, b, ptr, align);
+            return -1;
+        }
+        size_t k = lay->count++;
+        for (; k > 0 && lay->block[k - 1] > b; k--) {
+            lay->block[k] = lay->block[k - 1];
+            lay->capacity[k] = lay->capacity[k - 1];
+        }
+        if (k > 0 && lay->block[k - 1] == b) {
+            (void)snprintf(err, len, "block %llu appears twice", (unsigned long long)b);
+            return -1;
+        }
+        lay->block[k] = b;
+        lay->capacity[k] = c;
+        s = *end == ',' ? end + 1 : end;
+    }
+    if (lay->count == 0) {
+        (void)snprintf(err, len, "no pools: give BLOCK:CAPACITY entries, e.g. 16:32,64:8");
+        return -1;
+    }
+    return 0;
 }

@@ -91,6 +91,17 @@ uint64_t tune_round_valid(uint64_t x, uint64_t g, uint64_t ptr, uint64_t align);
  * (0: malloc's alignment, which every block has). */
 bool tune_block_serves(uint64_t block, uint64_t size, uint64_t align);
 
+/* The largest -Dalignment a target of that pointer size allows (2^30 on
+ * a 32-bit target). */
+uint64_t tune_max_alignment(unsigned pointer_size);
+
+/* Parse a -Dpools value ("BLOCK:CAPACITY,...", any order) for that pointer
+ * size and alignment, with the allocator's rules (src/gen_layout.py): 0, or
+ * -1 with err. */
+struct tune_layout;
+int tune_parse_layout(const char *text, unsigned pointer_size, uint64_t alignment, struct tune_layout *lay,
+                      char *err, size_t len);
+
 /* realloc, reallocf or reallocarray. */
 bool tune_is_realloc(unsigned op);
 
@@ -146,7 +157,7 @@ struct tune_class {
 
 struct tune_demand {
     uint32_t key;            /* < size_count: plain size index; else size_count + class */
-    int32_t delta;           /* +1 or -1 */
+    int32_t delta;           /* +1 or -1 (more at the end of a part of a merged model) */
 };
 
 struct tune_size_stat {
@@ -187,6 +198,13 @@ int tune_model_build(const struct trace *t, uint64_t malloc_align, uint64_t size
                      struct tune_model *m);
 void tune_model_free(struct tune_model *m);
 
+/* One model for several traces that each run on their own (each trace's
+ * blocks still live at its end are freed before the next starts): a pool's
+ * peak in it is the largest of its peaks in the parts.  Counters are
+ * summed, peaks are the largest, leaks are left out.  0, or -1 when out of
+ * memory. */
+int tune_model_merge(const struct tune_model *parts, size_t count, struct tune_model *out);
+
 /* ---- Replay: the allocator's semantics on a layout ----------------------- */
 
 struct tune_layout {
@@ -216,6 +234,11 @@ struct tune_replay {
      * the most blocks of pool k in use during the i-th slice of the trace. */
     uint32_t *samples;
     size_t sample_count;
+    /* Failures over time, with the samples: fail_samples[k * sample_count + i]
+     * counts the requests that failed during slice i with pool k as their
+     * first choice; row layout->count those with no pool large or aligned
+     * enough, or invalid. */
+    uint32_t *fail_samples;
 };
 
 /* The layout the trace's header records. */
@@ -231,6 +254,27 @@ int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fa
                 bool compare_addresses, size_t max_samples, struct tune_replay *r);
 void tune_replay_free(struct tune_replay *r);
 
+/* ---- Peak tree (peak_tree.c): range add, each leaf's historic maximum ---- */
+
+struct peak_tree {
+    size_t leaves;
+    int64_t *add;    /* pending add of each node */
+    int64_t *high;   /* highest prefix sum of the pending adds (>= 0) */
+};
+
+/* A tree of `leaves` counts, all 0.  0, or -1 when out of memory. */
+int peak_tree_init(struct peak_tree *t, size_t leaves);
+/* Every count and every maximum back to 0. */
+void peak_tree_clear(struct peak_tree *t);
+void peak_tree_free(struct peak_tree *t);
+/* Add `delta` to leaves [from, to). */
+void peak_tree_add(struct peak_tree *t, size_t from, size_t to, int64_t delta);
+/* Run a walk over leaves [from, to): each rises by `high` (>= 0, the walk's
+ * highest point) and ends `delta` above where it started. */
+void peak_tree_walk(struct peak_tree *t, size_t from, size_t to, int64_t delta, int64_t high);
+/* out[0..leaves): each leaf's historic maximum. */
+void peak_tree_collect(struct peak_tree *t, uint64_t *out);
+
 /* ---- Optimiser ------------------------------------------------------------ */
 
 #define TUNE_MAX_CLASSES 8u            /* distinct over-aligned requests handled */
@@ -241,6 +285,9 @@ struct tune_target {
     uint64_t alignment;                /* its -Dalignment */
     uint64_t pool_state_bytes;         /* RAM of each pool's state record (the trace's pool_state_size) */
     size_t max_pools;                  /* at most this many pools; 0 = POOLALLOC_TRACE_MAX_POOLS */
+    /* Called now and then by long searches (may be NULL): `done` of `total`
+     * steps. */
+    void (*progress)(size_t done, size_t total);
 };
 
 struct tune_optimum {
@@ -269,7 +316,8 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
 bool tune_headroom(struct tune_optimum *o, uint64_t budget, long headroom_pct);
 
 /* The fallback-aware search (fallback.c): a layout that may rely on
- * spilling into larger pools, verified by replaying trace `t`, and the
+ * spilling into larger pools, verified by replaying each of the traces
+ * (m is their model, tune_model_merge's for several), and the
  * lower bound no layout with fallback goes below. */
 struct tune_fallback {
     struct tune_optimum optimum;       /* verified: the replay of the trace fails nothing */
@@ -282,7 +330,8 @@ struct tune_fallback {
  * is never dearer than it.  0 on success; 1 when the model has over-aligned
  * requests (err says so: tune_optimise serves them); -1 with err on
  * failure. */
-int tune_optimise_fallback(const struct trace *t, const struct tune_model *m, const struct tune_target *target,
+int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count, const struct tune_model *m,
+                           const struct tune_target *target,
                            const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len);
 
 #endif /* POOLALLOC_TUNE_H */

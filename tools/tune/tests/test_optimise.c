@@ -245,7 +245,7 @@ static const char *check_fallback(const struct gen *g, const struct trace *t, co
     static char why[260];
     struct tune_fallback f;
     char err[200];
-    int rc = tune_optimise_fallback(t, m, target, &exact->layout, &f, err, sizeof err);
+    int rc = tune_optimise_fallback(&t, 1, m, target, &exact->layout, &f, err, sizeof err);
     if (rc == 1 || exact->layout.count == 0)
         return NULL;
     if (rc != 0) {

@@ -14,7 +14,17 @@
   * every kind of malformed header, pool table and record, and truncation at
     many lengths: exit status 1 and an error naming the right byte offset,
     never a crash;
-  * --svg writes well-formed SVG with one curve per pool.
+  * --svg writes well-formed SVG with one curve per pool, an event axis,
+    interrupt and failure markers, high-water lines, and with --pools the
+    proposed layout as a second column;
+  * argument errors name the problem: a size too large (with the limit),
+    --svg with no file name, an alignment beyond the trace's pointer size;
+  * several traces -> one layout: two copies of a trace give the layout of
+    one (peaks are the largest over traces, not their sum), two different
+    traces a layout that replays clean on each, and traces for different
+    pointer sizes are refused;
+  * replay --pools: exit 4 and the failures on a layout too small, 0 and the
+    per-pool high water on one large enough, 2 on an invalid layout.
 """
 
 import os
@@ -108,7 +118,7 @@ meson configure -Dpools=8:6,16:3,24:2 BUILDDIR
 
 def run(*args):
     p = subprocess.run([TOOL, *map(str, args)], capture_output=True, text=True, timeout=60)
-    if p.returncode < 0 or p.returncode > 3:
+    if p.returncode < 0 or p.returncode > 4:
         failures.append('%s: died with status %d\n%s' % (' '.join(map(str, args)), p.returncode, p.stderr))
     return p
 
@@ -306,6 +316,11 @@ def main():
     except (OSError, ET.ParseError) as e:
         failures.append('svg: %s' % e)
 
+    svg_details(tmp, crafted)
+    argument_errors(crafted)
+    several_traces(tmp, crafted)
+    replay_layouts(crafted)
+
     for f in failures:
         print('FAIL: ' + f)
     print('%d checks failed' % len(failures))
@@ -314,6 +329,97 @@ def main():
             f.unlink()
         os.rmdir(tmp)
     return 1 if failures else 0
+
+
+SVG_NS = '{http://www.w3.org/2000/svg}'
+
+
+def svg_details(tmp, crafted):
+    """The chart's axis, markers and high-water lines; a proposed layout
+    beside the recorded one.  The crafted trace has one interrupt-handler
+    event and three failures on its recorded layout."""
+    svg = tmp / 'both.svg'
+    p = run('report', crafted, '--svg', svg, '--pools', '8:4,16:2,32:2')
+    check('svg --pools: exit 0', p.returncode == 0, p.stderr)
+    try:
+        root = ET.parse(svg).getroot()
+    except (OSError, ET.ParseError) as e:
+        failures.append('svg --pools: %s' % e)
+        return
+    classes = [e.get('class') for e in root.iter() if e.get('class')]
+    columns = [''.join(e.itertext()) for e in root.iter(SVG_NS + 'text') if e.get('class') == 'column']
+    check('svg: two columns, recorded and proposed', len(columns) == 2 and columns[0].startswith('recorded')
+          and columns[1].startswith('proposed'), repr(columns))
+    check('svg: an event axis per column', classes.count('axis') == 2, repr(classes))
+    ticks = [e.text for e in root.iter(SVG_NS + 'text') if e.get('class') == 'tick']
+    check('svg: axis ticks are event numbers 0..16', '0' in ticks and '16' in ticks, repr(ticks))
+    check('svg: interrupt markers', 'irq' in classes, repr(classes))
+    check('svg: failure markers (the recorded layout fails 3)', 'failure' in classes, repr(classes))
+    check('svg: a high-water line per pool of both layouts', classes.count('high-water') == 6, repr(classes))
+    p = run('report', crafted, '--pools', '8:4')
+    check('report --pools without --svg: exit 2', p.returncode == 2 and '--svg' in p.stderr, p.stderr)
+
+
+def argument_errors(crafted):
+    """Each bad argument says what is wrong with it."""
+    cases = [
+        (['generate', crafted, '--heap-size', '99999999999999'], ['too large', '1099511627776']),
+        (['generate', crafted, '--heap-size', '12Q'], ['bad number']),
+        (['report', crafted, '--svg'], ['--svg needs a file name']),
+        (['generate', crafted, '--heap-size', '1K', '--alignment', '4294967296'],
+         ['4294967296 exceeds', '4-byte pointers', 'at most 1073741824']),
+        (['replay', crafted, '--pools'], ['--pools needs a layout']),
+        (['replay', crafted, '--pools', '8:1', '--fallback', 'maybe'], ['--fallback needs on or off']),
+    ]
+    for args, words in cases:
+        p = run(*args)
+        name = 'argument error %s' % ' '.join(map(str, args[2:]))
+        check(name + ': exit 2', p.returncode == 2, p.stderr)
+        check(name + ': says ' + repr(words), all(w in p.stderr for w in words), p.stderr)
+
+
+def minimum_of(p):
+    m = re.search(r'^  \d+ pools, .* = (\d+) bytes$', p.stdout, re.M)
+    return int(m.group(1)) if m else None
+
+
+def several_traces(tmp, crafted):
+    sample = tmp / 'sample.trace'
+    sample.write_bytes(tracegen.sample().data())
+    one = run('generate', sample, '--heap-size', '64K', '--headroom', '0', '--no-fallback')
+    two = run('generate', sample, sample, '--heap-size', '64K', '--headroom', '0', '--no-fallback')
+    line = re.compile(r'^meson configure .*$', re.M)
+    check('two copies of a trace: the layout of one (max over traces, not sum)',
+          one.returncode == 0 and two.returncode == 0 and line.search(one.stdout) is not None
+          and line.search(one.stdout).group(0) == (line.search(two.stdout) or re.match('', '')).group(0),
+          one.stdout[-300:] + two.stdout[-300:])
+    p = run('generate', sample, crafted, '--heap-size', '64K', '--headroom', '0')
+    clean = re.findall(r'replay of (\S+) on this layout, fallback \w+: 0 failures', p.stdout)
+    check('two traces: the layout replays clean on each', p.returncode == 0 and len(clean) == 2, p.stdout)
+    alone = [minimum_of(run('generate', t, '--heap-size', '64K', '--headroom', '0')) for t in (sample, crafted)]
+    both = minimum_of(p)
+    check('two traces: no cheaper than either alone', None not in alone and both is not None
+          and both >= max(alone), '%r %r' % (alone, both))
+    wide = tmp / 'wide.trace'
+    t = tracegen.Trace([(16, 4)], pointer_size=8)
+    t.record('malloc', size=10, result=0x1000)
+    t.end()
+    wide.write_bytes(t.data())
+    p = run('generate', crafted, wide, '--heap-size', '1K')
+    check('traces for different pointer sizes: refused', p.returncode == 2 and '8-byte' in p.stderr, p.stderr)
+
+
+def replay_layouts(crafted):
+    """replay on the recorded layout fails what the replay in report fails."""
+    p = run('replay', crafted, '--pools', '8:2,16:2,32:1', '--fallback', 'on')
+    check('replay: a layout too small exits 4', p.returncode == 4 and 'FAILS: 3 requests' in p.stdout, p.stdout)
+    p = run('replay', crafted, '--pools', '32:1,8:9,16:4', '--fallback', 'off')
+    check('replay: a layout large enough exits 0 with high water',
+          p.returncode == 0 and 'OK: 0 requests' in p.stdout
+          and re.search(r'^ +0 +8 +9 +4 ', p.stdout, re.M) is not None, p.stdout)
+    p = run('replay', crafted, '--pools', '8:2,12:2')
+    check('replay: an invalid layout exits 2 saying why',
+          p.returncode == 2 and 'not a multiple of the alignment 8' in p.stderr, p.stderr)
 
 
 if __name__ == '__main__':

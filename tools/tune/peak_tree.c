@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The peak tree: a segment tree over n leaves, each a running count, with
+ * range add and each leaf's historic maximum (the most it has held since
+ * the tree was cleared).  Both optimisers use it to get the peaks of many
+ * pool candidates in one sweep of the demand: fallback.c for the requests
+ * above each candidate, optimise.c for every pool that starts at a given
+ * size.
+ *
+ * Algorithm: lazy propagation with two tags per node, `add` (the sum of the
+ * adds pending for the subtree) and `high` (the highest prefix sum of those
+ * adds, >= 0).  Composing a parent's pending (add, high) onto a child keeps
+ * the child's highest point: high = max(high, add_child + high_parent).
+ * Leaves start at 0, so a leaf's historic maximum is its `high` once every
+ * tag above it is pushed down.  O(log n) per add, O(n) to collect.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune.h"
+
+int peak_tree_init(struct peak_tree *t, size_t leaves)
+{
+    t->leaves = leaves;
+    t->add = calloc(4 * leaves + 4, sizeof *t->add);
+    t->high = calloc(4 * leaves + 4, sizeof *t->high);
+    if (t->add == NULL || t->high == NULL) {
+        peak_tree_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void peak_tree_clear(struct peak_tree *t)
+{
+    memset(t->add, 0, (4 * t->leaves + 4) * sizeof *t->add);
+    memset(t->high, 0, (4 * t->leaves + 4) * sizeof *t->high);
+}
+
+void peak_tree_free(struct peak_tree *t)
+{
+    free(t->add);
+    free(t->high);
+    t->add = NULL;
+    t->high = NULL;
+}
+
+static void tag(struct peak_tree *t, size_t node, int64_t add, int64_t high)
+{
+    if (t->add[node] + high > t->high[node])
+        t->high[node] = t->add[node] + high;
+    t->add[node] += add;
+}
+
+static void push(struct peak_tree *t, size_t node)
+{
+    if (t->add[node] == 0 && t->high[node] == 0)
+        return;
+    for (size_t child = 2 * node; child <= 2 * node + 1; child++)
+        tag(t, child, t->add[node], t->high[node]);
+    t->add[node] = 0;
+    t->high[node] = 0;
+}
+
+/* Run the walk (delta, high) over leaves [from, to) of the subtree `node`
+ * covering [lo, hi). */
+static void walk_range(struct peak_tree *t, size_t node, size_t lo, size_t hi, size_t from, size_t to,
+                       int64_t delta, int64_t high)
+{
+    if (to <= lo || hi <= from)
+        return;
+    if (from <= lo && hi <= to) {
+        tag(t, node, delta, high);
+        return;
+    }
+    push(t, node);
+    size_t mid = lo + (hi - lo) / 2;
+    walk_range(t, 2 * node, lo, mid, from, to, delta, high);
+    walk_range(t, 2 * node + 1, mid, hi, from, to, delta, high);
+}
+
+void peak_tree_walk(struct peak_tree *t, size_t from, size_t to, int64_t delta, int64_t high)
+{
+    if (from < to && t->leaves > 0)
+        walk_range(t, 1, 0, t->leaves, from, to, delta, high);
+}
+
+void peak_tree_add(struct peak_tree *t, size_t from, size_t to, int64_t delta)
+{
+    peak_tree_walk(t, from, to, delta, delta > 0 ? delta : 0);
+}
+
+static void collect(struct peak_tree *t, size_t node, size_t lo, size_t hi, uint64_t *out)
+{
+    if (hi - lo == 1) {
+        out[lo] = (uint64_t)t->high[node];
+        return;
+    }
+    push(t, node);
+    size_t mid = lo + (hi - lo) / 2;
+    collect(t, 2 * node, lo, mid, out);
+    collect(t, 2 * node + 1, mid, hi, out);
+}
+
+void peak_tree_collect(struct peak_tree *t, uint64_t *out)
+{
+    if (t->leaves > 0)
+        collect(t, 1, 0, t->leaves, out);
+}
