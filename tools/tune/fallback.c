@@ -46,7 +46,8 @@
 #include "tune.h"
 
 #define MAX_REPAIR_ROUNDS 64u
-#define SEED_SPREAD 1u /* pool counts tried on either side of the bound's best */
+#define SEED_SPREAD 1u     /* pool counts tried on either side of the bound's best */
+#define TRIM_ALL_POOLS 32u /* larger layouts: only the repaired pools are trimmed */
 
 /* ---- Step 1: the threshold peaks (peak_tree.c) ---------------------------- */
 
@@ -200,17 +201,27 @@ oom:
 
 /* A clean layout made cheaper: each pool, the largest blocks first, down
  * to the least capacity that still replays clean with the others fixed;
- * rounds until nothing moves.  A pool trimmed to nothing is dropped. */
-static int trim_all(const struct traces *t, struct tune_layout *lay)
+ * rounds until nothing moves.  Every step is a replay of the whole trace,
+ * so a layout of more than TRIM_ALL_POOLS pools gets one pass over the
+ * pools the repair grew only, each down to at most `floor` (the capacity
+ * before the repair; NULL: none is trimmed).  A pool trimmed to nothing is
+ * dropped. */
+static int trim_all(const struct traces *t, struct tune_layout *lay, const uint64_t *floor)
 {
-    for (bool moved = true; moved;) {
-        moved = false;
-        for (size_t k = lay->count; k-- > 0;) {
-            uint64_t before = lay->capacity[k];
-            if (trim(t, lay, k, 0) != 0)
-                return -1;
-            moved |= lay->capacity[k] != before;
+    if (lay->count <= TRIM_ALL_POOLS) {
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (size_t k = lay->count; k-- > 0;) {
+                uint64_t before = lay->capacity[k];
+                if (trim(t, lay, k, 0) != 0)
+                    return -1;
+                moved |= lay->capacity[k] != before;
+            }
         }
+    } else if (floor != NULL) {
+        for (size_t k = lay->count; k-- > 0;)
+            if (lay->capacity[k] > floor[k] && trim(t, lay, k, floor[k]) != 0)
+                return -1;
     }
     size_t kept = 0;
     for (size_t k = 0; k < lay->count; k++)
@@ -324,7 +335,9 @@ int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count
         struct tune_layout seeded = { .malloc_align = target->alignment };
         bound_layout(cand, peak, n, from, p + 1, &seeded);
         unsigned rounds;
-        if (repair(t, &seeded, &rounds, err, err_len) != 0 || trim_all(t, &seeded) != 0)
+        uint64_t before[POOLALLOC_TRACE_MAX_POOLS];
+        memcpy(before, seeded.capacity, sizeof before);
+        if (repair(t, &seeded, &rounds, err, err_len) != 0 || trim_all(t, &seeded, before) != 0)
             goto done;
         if (!found || layout_bytes(&seeded, record) < layout_bytes(lay, record)) {
             *lay = seeded;
@@ -336,7 +349,7 @@ int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count
      * sometimes ends cheaper (its pools' blocks are not the bound's). */
     if (seed != NULL && seed->count > 0) {
         struct tune_layout other = *seed;
-        if (trim_all(t, &other) != 0)
+        if (trim_all(t, &other, NULL) != 0)
             goto oom;
         if (layout_bytes(&other, record) < layout_bytes(lay, record))
             *lay = other;
