@@ -6,7 +6,7 @@
  * for every allocator.  It calls the allocator only through the bench_*
  * wrappers below, so that bench/itrace.py can find each call in a QEMU
  * single-step trace: a call starts at the `bl` inside a wrapper that enters
- * malloc/free/calloc/realloc and ends when control comes back to the
+ * malloc/free/calloc/realloc (or poolalloc_malloc_in) and ends when control comes back to the
  * instruction after it.  The wrappers also mark a NULL result and an
  * in-place realloc by calling empty marker functions, which show up in the
  * trace, so the trace alone classifies every call.
@@ -21,6 +21,9 @@ void *bench_malloc(size_t size);
 void *bench_calloc(size_t count, size_t size);
 void *bench_realloc(void *ptr, size_t size);
 void bench_free(void *ptr);
+/* poolalloc_malloc_in(region, size); only in images built with
+ * -DBENCH_REGIONS=1 (wl_regions.c). */
+void *bench_malloc_in(unsigned region, size_t size);
 
 /* Deterministic pseudo-random numbers (a fixed-seed LCG): 0 <= result < n. */
 uint32_t bench_rand(uint32_t n);

@@ -5,7 +5,8 @@
  *
  * Same source for every allocator; BENCH_POOLALLOC (1 or 0) selects how the
  * heap use is reported, BENCH_NEWLIB whether the C library's sbrk hook is
- * _sbrk (newlib) or sbrk (picolibc).  Built with -fno-builtin so that GCC
+ * _sbrk (newlib) or sbrk (picolibc); BENCH_REGIONS (1 or 0) whether it
+ * wraps poolalloc_malloc_in too (the multi-region images).  Built with -fno-builtin so that GCC
  * keeps every malloc/free call as written.
  *
  * Output (one line on stdout after the workload, parsed by bench/itrace.py):
@@ -79,6 +80,19 @@ NOIPA void *bench_calloc(size_t count, size_t size)
         bench_mark_null();
     return ptr;
 }
+
+#if BENCH_REGIONS
+/* poolalloc_malloc_in, in the multi-region images (wl_regions.c). */
+NOIPA void *bench_malloc_in(unsigned region, size_t size)
+{
+    void *ptr = poolalloc_malloc_in(region, size);
+    __asm__ volatile("" ::: "memory");
+    calls++;
+    if (ptr == NULL)
+        bench_mark_null();
+    return ptr;
+}
+#endif
 
 NOIPA void *bench_realloc(void *ptr, size_t size)
 {

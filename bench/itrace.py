@@ -13,6 +13,9 @@ its count includes the `bl` and the callee's return, and everything the
 callee calls (realloc -> malloc + memcpy, calloc -> memset, sbrk, locks).
 The empty marker functions bench_mark_null and bench_mark_in_place,
 called by the wrappers after the call, classify it as failed or in place.
+An image with several regions (bench/wl_regions.c) also has the wrapper
+bench_malloc_in, whose calls of poolalloc_malloc_in are counted the same
+way (categories malloc-in, malloc-in-fail).
 
 Self-checks, so that a broken trace cannot pass for a fast allocator:
 bench_calibrate (a call of exactly 13 instructions) must measure 13, the
@@ -25,7 +28,8 @@ fails when any call of a bounded category exceeds its bound in any ELF, or
 (--median-bound) when the median call of the ELFs together exceeds one;
 --expect-violation inverts that verdict only (the slowed build must exceed).
 Categories: malloc, malloc-fail, calloc, calloc-fail, realloc-in-place,
-realloc-move (includes realloc(NULL, n)), realloc-fail, free.
+realloc-move (includes realloc(NULL, n)), realloc-fail, free, malloc-in,
+malloc-in-fail.
 """
 import argparse
 import os
@@ -39,7 +43,9 @@ CALIBRATION = 13
 ENTRIES = ('malloc', 'calloc', 'realloc', 'free')
 WRAPPERS = ('bench_malloc', 'bench_calloc', 'bench_realloc', 'bench_free')
 CATEGORIES = ('malloc', 'malloc-fail', 'calloc', 'calloc-fail', 'realloc-in-place',
-              'realloc-move', 'realloc-fail', 'free')
+              'realloc-move', 'realloc-fail', 'free', 'malloc-in', 'malloc-in-fail')
+# Counted when the image has both: poolalloc_malloc_in called from its wrapper.
+REGION_ENTRY, REGION_WRAPPER = 'poolalloc_malloc_in', 'bench_malloc_in'
 
 
 class TraceError(Exception):
@@ -71,6 +77,9 @@ def run_traced(elf, nm='arm-none-eabi-nm', qemu_run=None, timeout=300, keep_pcs_
         raise TraceError('%s: symbols not found: %s' % (elf, ' '.join(missing)))
     entry = {syms[name][0]: name for name in ENTRIES}
     wrapper_ranges = [(syms[w][0], syms[w][0] + syms[w][1]) for w in WRAPPERS]
+    if REGION_ENTRY in syms and REGION_WRAPPER in syms:
+        entry[syms[REGION_ENTRY][0]] = 'malloc-in'
+        wrapper_ranges.append((syms[REGION_WRAPPER][0], syms[REGION_WRAPPER][0] + syms[REGION_WRAPPER][1]))
     calibrate = syms['bench_calibrate'][0]
     mark_null = syms['bench_mark_null'][0]
     mark_in_place = syms['bench_mark_in_place'][0]

@@ -182,7 +182,9 @@ POOL_INLINE unsigned pool_for_size(size_t size)
     if (size <= POOL_SIZE_TABLE_LIMIT) {
         /* ceil(size / granule): the table is exact at the blocks' granule */
         unsigned k = pool_size_lookup[(size + (1u << POOL_LOOKUP_SHIFT) - 1) >> POOL_LOOKUP_SHIFT];
-        POOL_ASSUME(k < POOL_COUNT);
+        /* the table names pools of the default region only: malloc then
+         * needs no test against the region's end (-Dregions) */
+        POOL_ASSUME(k < POOL_DEFAULT_END);
 #if POOL_LOOKUP_STEPS > 0
         for (unsigned step = 0; step < POOL_LOOKUP_STEPS; step++)
             k += size > pool_block_size(k);
