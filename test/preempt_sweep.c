@@ -34,6 +34,12 @@
  * allocator's count of blocks in use must equal the map's (more: blocks
  * lost).  At the end every block must be allocatable exactly once.
  *
+ * Regions.  Built with SWEEP_REGION = N > 0 (test/sweep/regions/: a heap
+ * pool and one pool in region N), the pool under test is region N's: the
+ * blocks come from poolalloc_malloc_in(N, ...), go back through free(),
+ * which finds their region by address, and realloc stays in the region;
+ * calloc, which serves the default region only, is not swept there.
+ *
  * Coverage.  Each combination prints the call's instruction count (timed
  * with SysTick, uninterrupted), how many instruction positions the
  * interrupt was requested at, and at how many distinct instructions main
@@ -52,6 +58,9 @@
 #include "pools.h"
 #include "preempt_board.h"
 
+#ifndef SWEEP_REGION
+#define SWEEP_REGION 0 /* the region of the pool under test */
+#endif
 #define MAX_TRACKED 4096
 #define MAX_TRIALS 2000
 #define MAX_PARKED 1024
@@ -100,9 +109,21 @@ static unsigned char mark_of(const void *p, enum owner who)
     return (unsigned char)(((uintptr_t)p >> 3) * 7u + (unsigned)who * 64u + 1u);
 }
 
+/* The pool under test: its index, and a block from its region. */
+static unsigned pool_under_test;
+
+static void *allocate(size_t size)
+{
+#if SWEEP_REGION
+    return poolalloc_malloc_in(SWEEP_REGION, size);
+#else
+    return malloc(size);
+#endif
+}
+
 static void *take(size_t size, enum owner who)
 {
-    void *p = malloc(size);
+    void *p = allocate(size);
     if (p != NULL) {
         claim(p, who);
         memset(p, mark_of(p, who), block);
@@ -215,7 +236,7 @@ static unsigned parked_count;
 
 static size_t free_list_length(void)
 {
-    struct poolalloc_pool_info info = pool(0);
+    struct poolalloc_pool_info info = pool(pool_under_test);
     return info.high_water - info.in_use;
 }
 
@@ -242,7 +263,7 @@ static void prepare_bump(void)
 {
     while (free_list_length() > 0 && parked_count < MAX_PARKED)
         parked[parked_count++] = take(block, MAIN);
-    precondition(free_list_length() == 0 && pool(0).high_water < capacity,
+    precondition(free_list_length() == 0 && pool(pool_under_test).high_water < capacity,
                  "bump path: free list empty, never-used blocks left");
 }
 
@@ -270,7 +291,7 @@ static __attribute__((noinline)) void *run_call(enum call c, void *held)
         return NULL;
     case MALLOC_BUMP:
     case MALLOC_POP:
-        return malloc(block);
+        return allocate(block);
     case FREE_PUSH:
         free(held);
         return NULL;
@@ -320,7 +341,7 @@ static void check_heap(enum call c, enum handler h)
                    poolalloc_fault_name(damage.kind), damage.ptr);
         return;
     }
-    size_t in_use = pool(0).in_use, owned = owned_blocks();
+    size_t in_use = pool(pool_under_test).in_use, owned = owned_blocks();
     if (in_use > owned) {
         if (lost_blocks == 0)
             printf("first lost blocks: after %s x %s, %u in use, %u owned\n", call_name[c], handler_name[h],
@@ -453,7 +474,7 @@ static void final_check(void)
         give(parked[--parked_count], MAIN);
     size_t again = 0;
     void *p;
-    while (again <= capacity && (p = malloc(block)) != NULL) {
+    while (again <= capacity && (p = allocate(block)) != NULL) {
         claim(p, MAIN);
         again++;
     }
@@ -467,13 +488,15 @@ static void final_check(void)
 
 int main(void)
 {
-    struct poolalloc_pool_info info = pool(0);
+    while (pool_under_test < poolalloc_pool_count() && pool(pool_under_test).region != SWEEP_REGION)
+        pool_under_test++;
+    struct poolalloc_pool_info info = pool(pool_under_test);
     pool_first = (uintptr_t)info.start;
     pool_limit = (uintptr_t)info.end;
     block = info.block_size;
     capacity = info.capacity;
-    if (!CHECK(poolalloc_pool_count() == 1 && capacity <= MAX_TRACKED && block >= 16)) {
-        printf("precondition failed: the sweep's one-pool layout\n");
+    if (!CHECK(poolalloc_pool_count() == 1u + SWEEP_REGION && capacity <= MAX_TRACKED && block >= 16)) {
+        printf("precondition failed: the sweep's layout (one pool per region)\n");
         return check_finish("preempt-sweep");
     }
     board_sweep_init();
@@ -483,7 +506,7 @@ int main(void)
     /* At least 2 ticks per instruction: a step of at least one tick that
      * is shorter than one instruction (needs -icount). */
     precondition(ticks_256 >= 2 * 256, "SysTick counts instructions (run under -icount shift=10)");
-    for (unsigned c = MALLOC_BUMP; c <= CALLOC && !preconditions_failed; c++)
+    for (unsigned c = MALLOC_BUMP; c <= (SWEEP_REGION ? REALLOC_IN_PLACE : CALLOC) && !preconditions_failed; c++)
         for (unsigned h = KEEP; h <= NESTED; h++)
             if (ownership_errors == 0 && lost_blocks == 0 && !preconditions_failed)
                 sweep((enum call)c, (enum handler)h);
