@@ -233,14 +233,6 @@ static int trim_all(const struct traces *t, struct tune_layout *lay, const uint6
     return 0;
 }
 
-static uint64_t layout_bytes(const struct tune_layout *lay, uint64_t record)
-{
-    uint64_t bytes = record * lay->count;
-    for (size_t k = 0; k < lay->count; k++)
-        bytes += lay->block[k] * lay->capacity[k];
-    return bytes;
-}
-
 /* The bound's layout with `count` pools (from[] of its layers), capacities
  * S_j - S_{j+1}. */
 static void bound_layout(const uint64_t *cand, const uint64_t *peak, size_t n, const size_t *from, size_t count,
@@ -339,7 +331,7 @@ int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count
         memcpy(before, seeded.capacity, sizeof before);
         if (repair(t, &seeded, &rounds, err, err_len) != 0 || trim_all(t, &seeded, before) != 0)
             goto done;
-        if (!found || layout_bytes(&seeded, record) < layout_bytes(lay, record)) {
+        if (!found || tune_layout_bytes(&seeded, record) < tune_layout_bytes(lay, record)) {
             *lay = seeded;
             out->repairs = rounds;
             found = true;
@@ -351,15 +343,13 @@ int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count
         struct tune_layout other = *seed;
         if (trim_all(t, &other, NULL) != 0)
             goto oom;
-        if (layout_bytes(&other, record) < layout_bytes(lay, record))
+        if (tune_layout_bytes(&other, record) < tune_layout_bytes(lay, record))
             *lay = other;
     }
-    for (size_t p = 0; p < lay->count; p++) {
+    for (size_t p = 0; p < lay->count; p++)
         out->optimum.peak[p] = lay->capacity[p];
-        out->optimum.block_bytes += lay->block[p] * lay->capacity[p];
-    }
     out->optimum.pool_state_bytes = record;
-    out->optimum.total_bytes = layout_bytes(lay, record);
+    tune_count_bytes(&out->optimum);
     rc = 0;
     goto done;
 oom:

@@ -403,13 +403,18 @@ static void walk_back(struct dp *d, size_t best, struct tune_optimum *out)
 }
 
 /* block_bytes and total_bytes of o's layout. */
-static void count_bytes(struct tune_optimum *o)
+uint64_t tune_layout_bytes(const struct tune_layout *lay, uint64_t pool_state_bytes)
 {
-    const struct tune_layout *lay = &o->layout;
-    o->block_bytes = 0;
+    uint64_t bytes = pool_state_bytes * lay->count;
     for (size_t k = 0; k < lay->count; k++)
-        o->block_bytes += lay->block[k] * lay->capacity[k];
-    o->total_bytes = o->block_bytes + o->pool_state_bytes * lay->count;
+        bytes += lay->block[k] * lay->capacity[k];
+    return bytes;
+}
+
+void tune_count_bytes(struct tune_optimum *o)
+{
+    o->total_bytes = tune_layout_bytes(&o->layout, o->pool_state_bytes);
+    o->block_bytes = o->total_bytes - o->pool_state_bytes * o->layout.count;
 }
 
 int tune_optimise(const struct tune_model *m, const struct tune_target *target, struct tune_optimum *out,
@@ -449,7 +454,7 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
     walk_back(&d, best, out);
     for (size_t k = 0; k < out->layout.count; k++)
         out->layout.capacity[k] = out->peak[k];
-    count_bytes(out);
+    tune_count_bytes(out);
     rc = 0;
 done:
     free_dp(&d);
@@ -507,6 +512,6 @@ bool tune_headroom(struct tune_optimum *o, uint64_t budget, long headroom_pct)
         lay->capacity[best]++;
         left -= lay->block[best];
     }
-    count_bytes(o);
+    tune_count_bytes(o);
     return fitted;
 }

@@ -307,6 +307,12 @@ struct tune_optimum {
 int tune_optimise(const struct tune_model *m, const struct tune_target *target, struct tune_optimum *out,
                   char *err, size_t err_len);
 
+/* sum(block * capacity) + pool_state_bytes per pool: a layout's RAM. */
+uint64_t tune_layout_bytes(const struct tune_layout *lay, uint64_t pool_state_bytes);
+
+/* o's block_bytes and total_bytes from its layout and pool_state_bytes. */
+void tune_count_bytes(struct tune_optimum *o);
+
 /* Spread `budget - o->total_bytes` over the pools of `o`: with headroom_pct
  * < 0, fill the budget (one block at a time to the pool with the least
  * spare capacity relative to its peak); otherwise give each pool
