@@ -19,9 +19,10 @@
 #define POOLALLOC_TRACE_FORMAT_H
 
 #define POOLALLOC_TRACE_MAGIC "PATRACE"   /* stored with its NUL: 8 bytes */
-#define POOLALLOC_TRACE_VERSION 2u
+#define POOLALLOC_TRACE_VERSION 3u
 #define POOLALLOC_TRACE_OLDEST_VERSION 1u /* readers accept versions from this one on */
 #define POOLALLOC_TRACE_MAX_POOLS 255u    /* pool_count is 1 to this */
+#define POOLALLOC_TRACE_REGIONS_SINCE 3u  /* the first version with a region table */
 
 /* Bits of the header's flags field, and of a record's flags field. */
 #define POOLALLOC_TRACE_HEADER_FALLBACK 0x01u /* built with -Dfallback=true */
@@ -53,11 +54,25 @@
     X(POOL, CAPACITY, 4, 0, 4, 0)                  \
     X(POOL, START, 8, 0, 0, 1)
 
-/* One record; records follow the header, back to back. */
+/*
+ * One region-table entry (version 3 on; only builds with several regions,
+ * -Dregions, have the table: a trace without one has one region).  Entry r
+ * follows the pool table at r * its size; the header's header_size says how
+ * many there are.  Pools are numbered region by region, so region r's pools
+ * are the POOL_COUNT pools after region r - 1's.  NAME is the region's name
+ * from -Dregions (region 0: "heap"), padded with NULs.
+ */
+#define POOLALLOC_TRACE_REGION_FIELDS(X)           \
+    X(REGION, POOL_COUNT, 0, 0, 2, 0)              \
+    X(REGION, NAME, 2, 0, 30, 0)
+
+/* One record; records follow the header, back to back.  REGION is the
+ * region a call asked for (poolalloc_malloc_in), 0 for every other call
+ * (reserved, 0, before version 3). */
 #define POOLALLOC_TRACE_RECORD_FIELDS(X)           \
     X(RECORD, OP, 0, 0, 1, 0)                      \
     X(RECORD, FLAGS, 1, 0, 1, 0)                   \
-    X(RECORD, RESERVED, 2, 0, 2, 0)                \
+    X(RECORD, REGION, 2, 0, 2, 0)                  \
     X(RECORD, SEQ, 4, 0, 4, 0)                     \
     X(RECORD, SIZE, 8, 0, 0, 1)                    \
     X(RECORD, ALIGN, 8, 1, 0, 1)                   \
@@ -66,26 +81,27 @@
     X(RECORD, CALLER, 8, 4, 0, 1)
 
 /*
- * The operations: X(OP, code, name, size, align, result, old).  The last
- * four say which of the record's word fields the operation uses (1); a
- * field it does not use must be 0.  seq is used by every record, caller by
- * every operation below 0x80; the control records (0x80 and up) leave
- * caller and flags 0.
+ * The operations: X(OP, code, name, size, align, result, old, region).  The
+ * last five say which of the record's fields the operation uses (1): the
+ * four word fields and REGION; a field it does not use must be 0.  seq is
+ * used by every record, caller by every operation below 0x80; the control
+ * records (0x80 and up) leave caller and flags 0.
  */
 #define POOLALLOC_TRACE_OPS(X)                                        \
-    X(MALLOC, 1, "malloc", 1, 0, 1, 0)                                \
-    X(FREE, 2, "free", 0, 0, 0, 1)                                    \
-    X(CALLOC, 3, "calloc", 1, 0, 1, 0)                                \
-    X(REALLOC, 4, "realloc", 1, 0, 1, 1)                              \
-    X(REALLOCF, 5, "reallocf", 1, 0, 1, 1)                            \
-    X(REALLOCARRAY, 6, "reallocarray", 1, 0, 1, 1)                    \
-    X(MEMALIGN, 7, "memalign", 1, 1, 1, 0)                            \
-    X(ALIGNED_ALLOC, 8, "aligned_alloc", 1, 1, 1, 0)                  \
-    X(POSIX_MEMALIGN, 9, "posix_memalign", 1, 1, 1, 0)                \
-    X(VALLOC, 10, "valloc", 1, 1, 1, 0)                               \
-    X(PVALLOC, 11, "pvalloc", 1, 1, 1, 0)                             \
-    X(DROPPED, 0x80, "DROPPED", 1, 0, 0, 0)                           \
-    X(END, 0x81, "END", 0, 0, 0, 0)
+    X(MALLOC, 1, "malloc", 1, 0, 1, 0, 0)                             \
+    X(FREE, 2, "free", 0, 0, 0, 1, 0)                                 \
+    X(CALLOC, 3, "calloc", 1, 0, 1, 0, 0)                             \
+    X(REALLOC, 4, "realloc", 1, 0, 1, 1, 0)                           \
+    X(REALLOCF, 5, "reallocf", 1, 0, 1, 1, 0)                         \
+    X(REALLOCARRAY, 6, "reallocarray", 1, 0, 1, 1, 0)                 \
+    X(MEMALIGN, 7, "memalign", 1, 1, 1, 0, 0)                         \
+    X(ALIGNED_ALLOC, 8, "aligned_alloc", 1, 1, 1, 0, 0)               \
+    X(POSIX_MEMALIGN, 9, "posix_memalign", 1, 1, 1, 0, 0)             \
+    X(VALLOC, 10, "valloc", 1, 1, 1, 0, 0)                            \
+    X(PVALLOC, 11, "pvalloc", 1, 1, 1, 0, 0)                          \
+    X(MALLOC_IN, 12, "poolalloc_malloc_in", 1, 0, 1, 0, 1)            \
+    X(DROPPED, 0x80, "DROPPED", 1, 0, 0, 0, 0)                        \
+    X(END, 0x81, "END", 0, 0, 0, 0, 0)
 
 #define POOLALLOC_TRACE_FIRST_CONTROL_OP 0x80u /* DROPPED, END and any later control record */
 
@@ -100,6 +116,7 @@
 enum poolalloc_trace_field {
     POOLALLOC_TRACE_HEADER_FIELDS(POOLALLOC_TRACE_FIELD_ENUM_)
     POOLALLOC_TRACE_POOL_FIELDS(POOLALLOC_TRACE_FIELD_ENUM_)
+    POOLALLOC_TRACE_REGION_FIELDS(POOLALLOC_TRACE_FIELD_ENUM_)
     POOLALLOC_TRACE_RECORD_FIELDS(POOLALLOC_TRACE_FIELD_ENUM_)
 };
 
@@ -119,11 +136,16 @@ enum poolalloc_trace_field {
 /* Sizes: the end of each table's last field. */
 #define POOLALLOC_TRACE_FIXED_HEADER_SIZE POOLALLOC_TRACE_END_OF(HEADER, POOL_STATE_SIZE, 0)
 #define POOLALLOC_TRACE_POOL_ENTRY_SIZE(w) POOLALLOC_TRACE_END_OF(POOL, START, w)
+#define POOLALLOC_TRACE_REGION_ENTRY_SIZE POOLALLOC_TRACE_END_OF(REGION, NAME, 0)
 #define POOLALLOC_TRACE_RECORD_SIZE(w) POOLALLOC_TRACE_END_OF(RECORD, CALLER, w)
-#define POOLALLOC_TRACE_HEADER_SIZE(pools, w)                                                    \
+/* The offset of the region table, and of the first record with `regions`
+ * region entries (0 for a build with one region). */
+#define POOLALLOC_TRACE_REGION_TABLE_AT(pools, w)                                                \
     (POOLALLOC_TRACE_FIXED_HEADER_SIZE + (unsigned)(pools) * POOLALLOC_TRACE_POOL_ENTRY_SIZE(w))
+#define POOLALLOC_TRACE_HEADER_SIZE(pools, regions, w)                                           \
+    (POOLALLOC_TRACE_REGION_TABLE_AT(pools, w) + (unsigned)(regions) * POOLALLOC_TRACE_REGION_ENTRY_SIZE)
 
-#define POOLALLOC_TRACE_OP_ENUM_(op, code, name, size, align, result, old) POOLALLOC_TRACE_OP_##op = (code),
+#define POOLALLOC_TRACE_OP_ENUM_(op, code, name, size, align, result, old, region) POOLALLOC_TRACE_OP_##op = (code),
 
 enum poolalloc_trace_op {
     POOLALLOC_TRACE_OPS(POOLALLOC_TRACE_OP_ENUM_)

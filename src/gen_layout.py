@@ -91,6 +91,7 @@ def check_symbol(option, name):
 
 DEFAULT_REGION = 'heap'      # the region malloc serves, on the heap symbols
 REGION_NAME_RE = re.compile(r'^[a-z][a-z0-9_]*$')
+REGION_NAME_MAX = 30         # a trace records it in 30 bytes (src/trace.c asserts the match)
 TAGGED_RE = re.compile(r'^([^@]*)@(.*)$')
 
 
@@ -108,6 +109,9 @@ def parse_regions(entries, heap_start, heap_end):
             raise LayoutError("regions entry '%s': region name '%s' is not lower-case letters, digits "
                               "and '_' starting with a letter (it names POOLALLOC_REGION_%s)"
                               % (shown(e), shown(name), shown(name).upper()))
+        if len(name) > REGION_NAME_MAX:
+            raise LayoutError("regions entry '%s': region name '%s' is longer than %d characters"
+                              % (shown(e), shown(name), REGION_NAME_MAX))
         if name in [r[0] for r in regions]:
             raise LayoutError("regions entry '%s': region '%s' is named twice (the default region, on "
                               "the heap symbols, is '%s')" % (shown(e), name, DEFAULT_REGION))
@@ -475,6 +479,7 @@ def emit_header(regions, pools_arg):
     if len(regions) > 1:
         out.append('/* Regions (-Dregions); region 0, whose names have no suffix, serves malloc. */')
     out.append('#define POOL_REGION_COUNT %du' % len(regions))
+    out.append('#define POOL_REGION_NAMES { %s }' % ', '.join('"%s"' % r.name for r in regions))
     out.append('#define POOL_DEFAULT_END %du' % regions[0].stop)
     out.append('#define POOL_MAX_BLOCK %du' % lay.max_block)
     out.append('#define POOL_REGION_BYTES %du' % lay.total)

@@ -37,12 +37,16 @@ void poolalloc_malloc_stats(void)
     struct poolalloc_stats totals;
     struct poolalloc_pool_stats pools[POOL_COUNT];
     (void)poolalloc_stats(&totals, pools, POOL_COUNT);
+#if POOL_REGION_COUNT > 1
+    static const char *const region_names[POOL_REGION_COUNT] = POOL_REGION_NAMES;
+#endif
     fprintf(stderr, "pool    block capacity   in use  high-water       allocs    failed\n");
     for (size_t k = 0; k < POOL_COUNT; k++) {
 #if POOL_REGION_COUNT > 1
         /* Pools are numbered region by region: a heading where one starts. */
-        if (k == 0 || pool_region_of((unsigned)k) != pool_region_of((unsigned)k - 1))
-            fprintf(stderr, "region %u:\n", pool_region_of((unsigned)k));
+        unsigned region = pool_region_of((unsigned)k);
+        if (k == 0 || region != pool_region_of((unsigned)k - 1))
+            fprintf(stderr, "region %u (%s):\n", region, region_names[region]);
 #endif
         fprintf(stderr, "%4u %8u %8u %8u %11u %12lu %9lu\n", (unsigned)k, (unsigned)pools[k].block_size,
                 (unsigned)pools[k].capacity, (unsigned)pools[k].in_use, (unsigned)pools[k].high_water,

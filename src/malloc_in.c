@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "poolalloc_private.h"
+#include "trace.h"
 
 #if POOL_REGION_COUNT > 1
 void *pool_alloc_in(unsigned region, size_t size, void *caller)
@@ -29,13 +30,17 @@ void *pool_alloc_in(unsigned region, size_t size, void *caller)
 
 void *poolalloc_malloc_in(unsigned region, size_t size)
 {
+    void *block;
 #if POOL_REGION_COUNT > 1
-    return pool_alloc_in(region, size, __builtin_return_address(0));
+    block = pool_alloc_in(region, size, __builtin_return_address(0));
 #else
     if (region != 0) {
         errno = EINVAL;
-        return NULL;
+        block = NULL;
+    } else {
+        block = pool_alloc_for(size, __builtin_return_address(0));
     }
-    return pool_alloc_for(size, __builtin_return_address(0));
 #endif
+    TRACE_MALLOC_IN(region, size, block);
+    return block;
 }

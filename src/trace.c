@@ -42,7 +42,9 @@ _Static_assert(POOLALLOC_TRACE_RECORDS >= 4 && (POOLALLOC_TRACE_RECORDS & (POOLA
 
 #define WORD_SIZE sizeof(void *)
 #define RECORD_BYTES POOLALLOC_TRACE_RECORD_SIZE(WORD_SIZE)
-#define HEADER_BYTES POOLALLOC_TRACE_HEADER_SIZE(POOL_COUNT, WORD_SIZE)
+/* A build with one region writes no region table (doc/trace-format.md). */
+#define REGION_ENTRIES (POOL_REGION_COUNT > 1 ? POOL_REGION_COUNT : 0u)
+#define HEADER_BYTES POOLALLOC_TRACE_HEADER_SIZE(POOL_COUNT, REGION_ENTRIES, WORD_SIZE)
 #define RING_MASK ((uint32_t)POOLALLOC_TRACE_RECORDS - 1u)
 _Static_assert(HEADER_BYTES <= UINT16_MAX, "header_size is a 16-bit field");
 _Static_assert(sizeof pool_state[0] <= UINT16_MAX, "pool_state_size is a 16-bit field");
@@ -123,13 +125,13 @@ static void put_le(uint8_t *out, uint64_t value, size_t bytes)
         out[i] = (uint8_t)(value >> (8 * i));
 }
 
-static void fill_record(uint32_t slot, enum poolalloc_trace_op op, uint8_t flags, uint32_t seq, size_t size,
-                        size_t align, const void *result, const void *old, const void *caller)
+static void fill_record(uint32_t slot, enum poolalloc_trace_op op, uint8_t flags, unsigned region, uint32_t seq,
+                        size_t size, size_t align, const void *result, const void *old, const void *caller)
 {
     uint8_t *r = ring[slot & RING_MASK];
     PUT_FIELD(r, RECORD, OP, op);
     PUT_FIELD(r, RECORD, FLAGS, flags);
-    PUT_FIELD(r, RECORD, RESERVED, 0);
+    PUT_FIELD(r, RECORD, REGION, region);
     PUT_FIELD(r, RECORD, SEQ, seq);
     PUT_FIELD(r, RECORD, SIZE, size);
     PUT_FIELD(r, RECORD, ALIGN, align);
@@ -137,6 +139,25 @@ static void fill_record(uint32_t slot, enum poolalloc_trace_op op, uint8_t flags
     PUT_FIELD(r, RECORD, OLD, (uintptr_t)old);
     PUT_FIELD(r, RECORD, CALLER, (uintptr_t)caller);
     __atomic_store_n(&committed[slot & RING_MASK], 1, __ATOMIC_RELEASE);
+}
+
+/* The region table: each region's pool count and name (none with one region). */
+static void write_region_table(uint8_t *table)
+{
+#if POOL_REGION_COUNT > 1
+    /* Exactly the field's size: a longer name (src/gen_layout.py refuses
+     * one) would not compile; the NUL of one that fills it is dropped. */
+    static const char names[POOL_REGION_COUNT][POOLALLOC_TRACE_REGION_NAME_LEN] = POOL_REGION_NAMES;
+    unsigned first = 0;
+    for (unsigned r = 0; r < POOL_REGION_COUNT; r++) {
+        uint8_t *entry = table + r * POOLALLOC_TRACE_REGION_ENTRY_SIZE;
+        PUT_FIELD(entry, REGION, POOL_COUNT, pool_region_end(r) - first);
+        memcpy(entry + POOLALLOC_TRACE_REGION_NAME_AT, names[r], POOLALLOC_TRACE_REGION_NAME_LEN);
+        first = pool_region_end(r);
+    }
+#else
+    (void)table;
+#endif
 }
 
 static void write_header(void)
@@ -153,11 +174,12 @@ static void write_header(void)
     PUT_FIELD(header, HEADER, RECORD_SIZE, RECORD_BYTES);
     PUT_FIELD(header, HEADER, POOL_STATE_SIZE, sizeof pool_state[0]); /* the RAM each pool costs */
     for (unsigned k = 0; k < POOL_COUNT; k++) {
-        uint8_t *entry = header + POOLALLOC_TRACE_HEADER_SIZE(k, WORD_SIZE);
+        uint8_t *entry = header + POOLALLOC_TRACE_REGION_TABLE_AT(k, WORD_SIZE);
         PUT_FIELD(entry, POOL, BLOCK, pool_block_size(k));
         PUT_FIELD(entry, POOL, CAPACITY, pool_capacity(k));
         PUT_FIELD(entry, POOL, START, (uintptr_t)pool_start(k));
     }
+    write_region_table(header + POOLALLOC_TRACE_REGION_TABLE_AT(POOL_COUNT, WORD_SIZE));
     poolalloc_trace_sink(header, sizeof header);
 }
 
@@ -254,8 +276,8 @@ static void poolalloc_trace_finish(void)
     for (int attempt = 0; attempt < 4; attempt++) {
         if (reserve(true, &slot, &seq, &dropped_slot, &drop_seq, &drop_count)) {
             if (dropped_slot != UINT32_MAX)
-                fill_record(dropped_slot, POOLALLOC_TRACE_OP_DROPPED, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
-            fill_record(slot, POOLALLOC_TRACE_OP_END, 0, seq, 0, 0, NULL, NULL, NULL);
+                fill_record(dropped_slot, POOLALLOC_TRACE_OP_DROPPED, 0, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
+            fill_record(slot, POOLALLOC_TRACE_OP_END, 0, 0, seq, 0, 0, NULL, NULL, NULL);
             break;
         }
         drain();
@@ -263,8 +285,8 @@ static void poolalloc_trace_finish(void)
     drain();
 }
 
-static void record(enum poolalloc_trace_op op, size_t size, size_t align, const void *result, const void *old,
-                   const void *caller)
+static void record(enum poolalloc_trace_op op, unsigned region, size_t size, size_t align, const void *result,
+                   const void *old, const void *caller)
 {
     bool handler = in_handler();
     // cppcheck-suppress knownConditionTrueFalse ; constant on the host only
@@ -279,8 +301,9 @@ static void record(enum poolalloc_trace_op op, size_t size, size_t align, const 
     uint32_t drop_count = 0;
     if (reserve(false, &slot, &seq, &dropped_slot, &drop_seq, &drop_count)) {
         if (dropped_slot != UINT32_MAX)
-            fill_record(dropped_slot, POOLALLOC_TRACE_OP_DROPPED, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
-        fill_record(slot, op, handler ? POOLALLOC_TRACE_RECORD_IN_IRQ : 0, seq, size, align, result, old, caller);
+            fill_record(dropped_slot, POOLALLOC_TRACE_OP_DROPPED, 0, 0, drop_seq, drop_count, 0, NULL, NULL, NULL);
+        fill_record(slot, op, handler ? POOLALLOC_TRACE_RECORD_IN_IRQ : 0, region, seq, size, align, result, old,
+                    caller);
     }
     if (!handler && __atomic_load_n(&ring_head, __ATOMIC_RELAXED) - ring_tail >= POOLALLOC_TRACE_RECORDS / 2)
         drain();
@@ -289,10 +312,15 @@ static void record(enum poolalloc_trace_op op, size_t size, size_t align, const 
 void trace_record_alloc(enum poolalloc_trace_op op, size_t size, size_t align, const void *result, const void *old,
                         const void *caller)
 {
-    record(op, size, align, result, old, caller);
+    record(op, 0, size, align, result, old, caller);
+}
+
+void trace_record_malloc_in(unsigned region, size_t size, const void *result, const void *caller)
+{
+    record(POOLALLOC_TRACE_OP_MALLOC_IN, region, size, 0, result, NULL, caller);
 }
 
 void trace_record_free(const void *ptr, const void *caller)
 {
-    record(POOLALLOC_TRACE_OP_FREE, 0, 0, NULL, ptr, caller);
+    record(POOLALLOC_TRACE_OP_FREE, 0, 0, 0, NULL, ptr, caller);
 }

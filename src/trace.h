@@ -27,6 +27,9 @@
 void trace_record_alloc(enum poolalloc_trace_op op, size_t size, size_t align, const void *result, const void *old,
                         const void *caller);
 
+/* Record poolalloc_malloc_in(region, size). */
+void trace_record_malloc_in(unsigned region, size_t size, const void *result, const void *caller);
+
 /* Record free(ptr) (also cfree); call it before the block is released. */
 void trace_record_free(const void *ptr, const void *caller);
 
@@ -40,9 +43,12 @@ static inline size_t trace_product(size_t count, size_t size)
 /* For use inside the entry point itself, so that the caller is its own. */
 #define TRACE_ALLOC(op, size, align, result, old)                                                          \
     trace_record_alloc((op), (size), (align), (result), (old), __builtin_return_address(0))
+#define TRACE_MALLOC_IN(region, size, result)                                                              \
+    trace_record_malloc_in((region), (size), (result), __builtin_return_address(0))
 #define TRACE_FREE(ptr) trace_record_free((ptr), __builtin_return_address(0))
 #else
 #define TRACE_ALLOC(op, size, align, result, old) ((void)0)
+#define TRACE_MALLOC_IN(region, size, result) ((void)0)
 #define TRACE_FREE(ptr) ((void)0)
 #endif
 

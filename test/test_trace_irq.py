@@ -59,7 +59,7 @@ def parse(data, stats):
     records = []
     for off in range(header_size, len(data), record_size):
         r = fmt.unpack('RECORD', data, off, W)
-        if r['op'] not in fmt.OP_NAMES or r['reserved'] or r['flags'] & ~IN_IRQ:
+        if r['op'] not in fmt.OP_NAMES or r['region'] or r['flags'] & ~IN_IRQ:
             raise ValueError('bad record at byte %d' % off)
         r['op'] = fmt.OP_NAMES[r['op']]
         r['offset'] = off

@@ -39,17 +39,18 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
 #define fail(err, off, ...) \
     ((err)->offset = (off), (void)snprintf((err)->msg, sizeof (err)->msg, __VA_ARGS__), -1)
 
-/* The operations of include/poolalloc_trace.h: code, name and the word
- * fields each uses (bit 0 size, 1 align, 2 result, 3 old; the others must
- * be 0). */
+/* The operations of include/poolalloc_trace.h: code, name and the fields
+ * each uses (bit 0 size, 1 align, 2 result, 3 old, 4 region; the others
+ * must be 0). */
 struct op_info {
     const char *name;
     unsigned code;
     unsigned uses;
 };
 
-#define OP_INFO(op, code, name, size, align, result, old) \
-    { (name), (code), (size) | (align) << 1 | (result) << 2 | (old) << 3 },
+#define OP_INFO(op, code, name, size, align, result, old, region) \
+    { (name), (code), (size) | (align) << 1 | (result) << 2 | (old) << 3 | (region) << 4 },
+#define USES_REGION (1u << 4)
 
 static const struct op_info op_table[] = { POOLALLOC_TRACE_OPS(OP_INFO) };
 
@@ -107,10 +108,16 @@ static int read_fixed_header(const uint8_t *buf, struct trace *t, struct trace_e
         return fail(err, POOLALLOC_TRACE_HEADER_ALIGNMENT_AT,
                     "alignment %llu: must be a power of two and at least the pointer size %u",
                     (unsigned long long)t->alignment, t->pointer_size);
-    unsigned want_header = POOLALLOC_TRACE_HEADER_SIZE(t->pool_count, t->pointer_size);
-    if (header_size != want_header)
-        return fail(err, POOLALLOC_TRACE_HEADER_HEADER_SIZE_AT, "header size %u: %u pools of pointer size %u need %u",
-                    header_size, t->pool_count, t->pointer_size, want_header);
+    unsigned pools_end = POOLALLOC_TRACE_REGION_TABLE_AT(t->pool_count, t->pointer_size);
+    unsigned regions = (header_size - pools_end) / POOLALLOC_TRACE_REGION_ENTRY_SIZE;
+    bool has_regions = t->version >= POOLALLOC_TRACE_REGIONS_SINCE && header_size > pools_end;
+    if (header_size < pools_end || (header_size - pools_end) % POOLALLOC_TRACE_REGION_ENTRY_SIZE != 0 ||
+        (has_regions && (regions < 2 || regions > t->pool_count)) || (!has_regions && header_size != pools_end))
+        return fail(err, POOLALLOC_TRACE_HEADER_HEADER_SIZE_AT,
+                    "header size %u: %u pools of pointer size %u need %u%s", header_size, t->pool_count,
+                    t->pointer_size, pools_end,
+                    t->version >= POOLALLOC_TRACE_REGIONS_SINCE ? ", plus a region table of 2 or more entries" : "");
+    t->region_count = has_regions ? regions : 1;
     if (record_size != POOLALLOC_TRACE_RECORD_SIZE(t->pointer_size))
         return fail(err, POOLALLOC_TRACE_HEADER_RECORD_SIZE_AT, "record size %u: pointer size %u needs %u",
                     record_size, t->pointer_size, POOLALLOC_TRACE_RECORD_SIZE(t->pointer_size));
@@ -133,15 +140,87 @@ static int check_pool_state_size(struct trace *t, struct trace_error *err)
     return 0;
 }
 
-/* The pool table, after a valid fixed header; 0 or -1 with err. */
+/* A region's name: a letter, then letters, digits and '_' (lower case),
+ * then NULs to the end of the field; 0, or -1 with err. */
+static int read_region_name(const uint8_t *field, size_t off, unsigned r, struct trace_region *region,
+                            struct trace_error *err)
+{
+    size_t n = 0;
+    while (n < POOLALLOC_TRACE_REGION_NAME_LEN && field[n] != 0)
+        n++;
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)field[i];
+        bool ok = (c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == '_'));
+        if (!ok)
+            return fail(err, off + i, "region %u: byte 0x%02x in its name (lower-case letters, digits and '_', "
+                        "starting with a letter)", r, field[i]);
+    }
+    if (n == 0)
+        return fail(err, off, "region %u: empty name", r);
+    for (size_t i = n; i < POOLALLOC_TRACE_REGION_NAME_LEN; i++)
+        if (field[i] != 0)
+            return fail(err, off + i, "region %u: byte 0x%02x after the NUL that ends its name", r, field[i]);
+    memcpy(region->name, field, n);
+    region->name[n] = '\0';
+    return 0;
+}
+
+/* The region table (version 3, several regions), or the one region of a
+ * trace without it; 0 or -1 with err. */
+static int parse_region_table(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
+{
+    if (t->region_count == 1) {
+        memcpy(t->regions[0].name, "heap", sizeof "heap");
+        t->regions[0].first_pool = 0;
+        t->regions[0].pool_count = t->pool_count;
+        return 0;
+    }
+    size_t at = POOLALLOC_TRACE_REGION_TABLE_AT(t->pool_count, t->pointer_size);
+    if (len < at + (size_t)t->region_count * POOLALLOC_TRACE_REGION_ENTRY_SIZE)
+        return fail(err, len, "truncated region table: the file has %zu bytes, the header needs %zu", len,
+                    at + (size_t)t->region_count * POOLALLOC_TRACE_REGION_ENTRY_SIZE);
+    unsigned first = 0;
+    for (unsigned r = 0; r < t->region_count; r++) {
+        size_t off = at + (size_t)r * POOLALLOC_TRACE_REGION_ENTRY_SIZE;
+        struct trace_region *region = &t->regions[r];
+        region->first_pool = first;
+        region->pool_count = (unsigned)FIELD(buf + off, REGION, POOL_COUNT, 0);
+        if (region->pool_count == 0 || region->pool_count > t->pool_count - first)
+            return fail(err, off, "region %u: %u pools, but %u of the header's %u are left for it", r,
+                        region->pool_count, t->pool_count - first, t->pool_count);
+        if (read_region_name(buf + off + POOLALLOC_TRACE_REGION_NAME_AT, off + POOLALLOC_TRACE_REGION_NAME_AT, r,
+                             region, err) != 0)
+            return -1;
+        for (unsigned q = 0; q < r; q++)
+            if (strcmp(t->regions[q].name, region->name) == 0)
+                return fail(err, off + POOLALLOC_TRACE_REGION_NAME_AT, "region %u: named '%s' like region %u", r,
+                            region->name, q);
+        first += region->pool_count;
+    }
+    if (first != t->pool_count)
+        return fail(err, at, "the regions have %u pools, the header %u", first, t->pool_count);
+    return 0;
+}
+
+/* True if pool k is the first of its region. */
+static bool first_of_region(const struct trace *t, unsigned k)
+{
+    for (unsigned r = 0; r < t->region_count; r++)
+        if (t->regions[r].first_pool == k)
+            return true;
+    return false;
+}
+
+/* The pool table, after a valid fixed header and region table; 0 or -1
+ * with err. */
 static int parse_pool_table(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
 {
-    unsigned header_size = POOLALLOC_TRACE_HEADER_SIZE(t->pool_count, t->pointer_size);
+    unsigned header_size = POOLALLOC_TRACE_REGION_TABLE_AT(t->pool_count, t->pointer_size);
     if (len < header_size)
         return fail(err, len, "truncated pool table: the file has %zu bytes, the header needs %u",
                     len, header_size);
     for (unsigned k = 0; k < t->pool_count; k++) {
-        size_t off = POOLALLOC_TRACE_HEADER_SIZE(k, t->pointer_size);
+        size_t off = POOLALLOC_TRACE_REGION_TABLE_AT(k, t->pointer_size);
         struct trace_pool *p = &t->pools[k];
         p->block = (uint32_t)FIELD(buf + off, POOL, BLOCK, t->pointer_size);
         p->capacity = (uint32_t)FIELD(buf + off, POOL, CAPACITY, t->pointer_size);
@@ -149,8 +228,8 @@ static int parse_pool_table(const uint8_t *buf, size_t len, struct trace *t, str
         if (!tune_valid_block(p->block, t->pointer_size, t->alignment))
             return fail(err, off, "pool %u: block %u is not valid for pointer size %u and alignment %llu",
                         k, p->block, t->pointer_size, (unsigned long long)t->alignment);
-        if (k > 0 && p->block <= t->pools[k - 1].block)
-            return fail(err, off, "pool %u: block %u is not larger than pool %u's %u (pools are sorted)",
+        if (!first_of_region(t, k) && p->block <= t->pools[k - 1].block)
+            return fail(err, off, "pool %u: block %u is not larger than pool %u's %u (a region's pools are sorted)",
                         k, p->block, k - 1, t->pools[k - 1].block);
         if (p->capacity == 0)
             return fail(err, off + POOLALLOC_TRACE_POOL_CAPACITY_AT, "pool %u: capacity 0", k);
@@ -158,17 +237,18 @@ static int parse_pool_table(const uint8_t *buf, size_t len, struct trace *t, str
     return 0;
 }
 
-/* Parse the fixed header and the pool table into t; 0 or -1 with err. */
+/* Parse the fixed header, the pool table and the region table into t; 0
+ * or -1 with err. */
 static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
 {
     if (check_magic_and_version(buf, len, t, err) != 0 || read_fixed_header(buf, t, err) != 0 ||
-        check_pool_state_size(t, err) != 0)
+        check_pool_state_size(t, err) != 0 || parse_region_table(buf, len, t, err) != 0)
         return -1;
     return parse_pool_table(buf, len, t, err);
 }
 
 /* Check one record's fields; 0 or -1 with err. */
-static int check_record(const struct trace_event *e, unsigned w, unsigned reserved, struct trace_error *err)
+static int check_record(const struct trace_event *e, unsigned w, unsigned region_count, struct trace_error *err)
 {
     static const char *const field_name[4] = { "size", "align", "result", "old" };
     const size_t field_at[4] = { POOLALLOC_TRACE_AT(RECORD, SIZE, w), POOLALLOC_TRACE_AT(RECORD, ALIGN, w),
@@ -181,9 +261,12 @@ static int check_record(const struct trace_event *e, unsigned w, unsigned reserv
     const char *name = op->name;
     if ((e->flags & ~POOLALLOC_TRACE_RECORD_IN_IRQ) != 0)
         return fail(err, off + POOLALLOC_TRACE_RECORD_FLAGS_AT, "%s record: unknown flag bits 0x%02x", name, e->flags);
-    if (reserved != 0)
-        return fail(err, off + POOLALLOC_TRACE_RECORD_RESERVED_AT, "%s record: reserved field is %u, must be 0", name,
-                    reserved);
+    if ((op->uses & USES_REGION) == 0 && e->region != 0)
+        return fail(err, off + POOLALLOC_TRACE_RECORD_REGION_AT, "%s record: field region must be 0, is %u", name,
+                    e->region);
+    if (e->region >= region_count)
+        return fail(err, off + POOLALLOC_TRACE_RECORD_REGION_AT, "%s record: region %u, the header has %u", name,
+                    e->region, region_count);
     for (unsigned f = 0; f < 4; f++)
         if ((op->uses & (1u << f)) == 0 && value[f] != 0)
             return fail(err, off + field_at[f], "%s record: field %s must be 0, is 0x%llx", name, field_name[f],
@@ -205,6 +288,7 @@ static void read_record(const uint8_t *p, size_t pos, unsigned w, struct trace_e
     e->offset = pos;
     e->op = (uint8_t)FIELD(p, RECORD, OP, w);
     e->flags = (uint8_t)FIELD(p, RECORD, FLAGS, w);
+    e->region = (uint16_t)FIELD(p, RECORD, REGION, w);
     e->seq = (uint32_t)FIELD(p, RECORD, SEQ, w);
     e->size = FIELD(p, RECORD, SIZE, w);
     e->align = FIELD(p, RECORD, ALIGN, w);
@@ -246,7 +330,7 @@ static int parse_record(const uint8_t *buf, size_t pos, struct trace *t, uint32_
     unsigned w = t->pointer_size;
     struct trace_event *e = &t->events[t->event_count];
     read_record(buf + pos, pos, w, e);
-    if (check_record(e, w, (unsigned)FIELD(buf + pos, RECORD, RESERVED, w), err) != 0)
+    if (check_record(e, w, t->region_count, err) != 0)
         return -1;
     if (t->has_end)
         return fail(err, pos, "%s record after the END record", trace_op_name(e->op));
@@ -262,7 +346,8 @@ int trace_parse(const uint8_t *buf, size_t len, struct trace *t, struct trace_er
     t->size_bytes = len;
     if (parse_header(buf, len, t, err) != 0)
         return -1;
-    size_t pos = POOLALLOC_TRACE_HEADER_SIZE(t->pool_count, t->pointer_size);
+    size_t pos = POOLALLOC_TRACE_HEADER_SIZE(t->pool_count, t->region_count > 1 ? t->region_count : 0,
+                                             t->pointer_size);
     size_t rec = POOLALLOC_TRACE_RECORD_SIZE(t->pointer_size);
     size_t body = len - pos;
     if (body % rec != 0) {

@@ -7,16 +7,20 @@ imported, so the Python writers and readers (tools/tune/tests/tracegen.py,
 tools/tune/tests/test_tune.py, test/test_trace_irq.py) use the same numbers
 and cannot drift from the C code.
 
-  MAGIC, VERSION, OLDEST_VERSION, MAX_POOLS, HEADER_FALLBACK, RECORD_IN_IRQ
+  MAGIC, VERSION, OLDEST_VERSION, MAX_POOLS, REGIONS_SINCE, HEADER_FALLBACK,
+  RECORD_IN_IRQ
   OPS          {name: code}, e.g. OPS['malloc'] == 1, OPS['END'] == 0x81
   OP_NAMES     {code: name}
-  OP_USES      {name: set of the word fields the operation uses}
+  OP_USES      {name: set of the fields the operation uses: size, align,
+               result, old, region}
   at(table, field, w), size(table, w)          offsets and sizes in bytes
-  pack(table, w, **fields) -> bytes            one header, pool entry or record
+  header_size(pools, w, regions=0)             offset of the first record
+  pack(table, w, **fields) -> bytes            one header, pool, region entry or record
   unpack(table, data, offset, w) -> dict       field name (lower case) -> value
 
-Tables are 'HEADER', 'POOL' and 'RECORD'; field names are the header's, in
-lower case ('pool_state_size', 'caller', ...).
+Tables are 'HEADER', 'POOL', 'REGION' and 'RECORD'; field names are the
+header's, in lower case ('pool_state_size', 'caller', ...).  The magic and a
+region's name are bytes, every other field an int.
 """
 
 import re
@@ -48,7 +52,7 @@ def _parse(text):
     op_list = []
     for entry in re.findall(r'X\(([^)]*)\)', ops):
         _op, code, name, *uses = [p.strip() for p in entry.split(',')]
-        used = {f for f, flag in zip(('size', 'align', 'result', 'old'), uses) if int(flag)}
+        used = {f for f, flag in zip(('size', 'align', 'result', 'old', 'region'), uses) if int(flag)}
         op_list.append((name.strip('"'), int(code, 0), used))
     return defines, tables, op_list
 
@@ -59,6 +63,7 @@ MAGIC = _DEFINES['MAGIC'].encode() + b'\0'
 VERSION = _DEFINES['VERSION']
 OLDEST_VERSION = _DEFINES['OLDEST_VERSION']
 MAX_POOLS = _DEFINES['MAX_POOLS']
+REGIONS_SINCE = _DEFINES['REGIONS_SINCE']
 HEADER_FALLBACK = _DEFINES['HEADER_FALLBACK']
 RECORD_IN_IRQ = _DEFINES['RECORD_IN_IRQ']
 FIRST_CONTROL_OP = _DEFINES['FIRST_CONTROL_OP']
@@ -92,9 +97,10 @@ def size(table, w):
     return at(table, last, w) + length(table, last, w)
 
 
-def header_size(pools, w):
-    """Offset of the first record: the fixed header and the pool table."""
-    return size('HEADER', w) + pools * size('POOL', w)
+def header_size(pools, w, regions=0):
+    """Offset of the first record: the fixed header, the pool table and the
+    region table (none in a trace of one region)."""
+    return size('HEADER', w) + pools * size('POOL', w) + regions * size('REGION', w)
 
 
 def pack(table, w, **values):
@@ -119,5 +125,5 @@ def unpack(table, data, offset, w):
         raw = bytes(data[a:a + n])
         if len(raw) != n:
             raise ValueError('%s field %s at byte %d: truncated' % (table.lower(), field, a))
-        out[field] = raw if field == 'magic' else int.from_bytes(raw, 'little')
+        out[field] = raw if field in ('magic', 'name') else int.from_bytes(raw, 'little')
     return out

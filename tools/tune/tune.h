@@ -26,9 +26,17 @@ struct trace_pool {
     uint64_t start;        /* first byte of the pool on the target; 0 = unknown */
 };
 
+/* A region of a build with several (-Dregions); a trace without a region
+ * table has one, "heap", with every pool. */
+struct trace_region {
+    char name[POOLALLOC_TRACE_REGION_NAME_LEN + 1];
+    unsigned first_pool, pool_count;   /* pools are numbered region by region */
+};
+
 struct trace_event {
     uint8_t op;            /* enum poolalloc_trace_op */
     uint8_t flags;         /* POOLALLOC_TRACE_RECORD_IN_IRQ */
+    uint16_t region;       /* the region poolalloc_malloc_in asked for; 0 for other calls */
     uint32_t seq;
     uint64_t size, align, result, old, caller;
     size_t offset;         /* byte offset of the record in the file */
@@ -40,6 +48,8 @@ struct trace {
     unsigned pool_count;
     unsigned pool_state_size;     /* bytes of RAM of each pool's state in the firmware */
     struct trace_pool pools[POOLALLOC_TRACE_MAX_POOLS];
+    unsigned region_count;        /* 1 when the trace has no region table */
+    struct trace_region regions[POOLALLOC_TRACE_MAX_POOLS];
     struct trace_event *events;   /* every record, DROPPED and END included */
     size_t event_count;
     size_t size_bytes;            /* length of the file */

@@ -278,7 +278,7 @@ def main():
          'truncated record at byte %d: %d of %d bytes present' % (rec(16), record_size - 5, record_size)),
         ('unknown op', put_record(3, 'op', 0), rec(3), 'unknown operation 0'),
         ('event flags', put_record(3, 'flags', 4), rec(3, 'flags'), 'unknown flag bits'),
-        ('record reserved', put_record(3, 'reserved', 9), rec(3, 'reserved'), 'reserved field is 9'),
+        ('record region', put_record(3, 'region', 9), rec(3, 'region'), 'field region must be 0, is 9'),
         ('free with a size', put_record(6, 'size', 4), rec(6, 'size'), 'free record: field size must be 0'),
         ('malloc with old', put_record(0, 'old', 4), rec(0, 'old'), 'malloc record: field old must be 0'),
         ('END with a caller', put_record(16, 'caller', 1), rec(16, 'caller'), 'END record: field caller must be 0'),

@@ -28,8 +28,9 @@ class Trace:
     """A trace under construction: header fields, then records in order."""
 
     def __init__(self, pools, alignment=8, pointer_size=4, fallback=True, starts=None,
-                 pool_state_size=DEFAULT_POOL_STATE, version=fmt.VERSION):
-        self.pools = pools                      # [(block, capacity)], sorted
+                 pool_state_size=DEFAULT_POOL_STATE, version=fmt.VERSION, regions=None):
+        self.pools = pools                      # [(block, capacity)], each region's sorted
+        self.regions = regions or []            # [(name, pool count)]: none for one region
         self.alignment = alignment
         self.w = pointer_size
         self.fallback = fallback
@@ -42,18 +43,22 @@ class Trace:
     def header(self):
         w = self.w
         head = fmt.pack('HEADER', w, magic=fmt.MAGIC, version=self.version,
-                        header_size=fmt.header_size(len(self.pools), w), pointer_size=w,
+                        header_size=fmt.header_size(len(self.pools), w, len(self.regions)), pointer_size=w,
                         flags=fmt.HEADER_FALLBACK if self.fallback else 0, pool_count=len(self.pools),
                         alignment=self.alignment, record_size=fmt.size('RECORD', w),
                         pool_state_size=self.pool_state_size if self.version > 1 else 0)
         for (block, cap), start in zip(self.pools, self.starts):
             head += fmt.pack('POOL', w, block=block, capacity=cap, start=start)
+        name_len = fmt.length('REGION', 'name', w)
+        for name, count in self.regions:
+            head += fmt.pack('REGION', w, pool_count=count, name=name.encode().ljust(name_len, b'\0'))
         return head
 
-    def record(self, op, size=0, align=0, result=0, old=0, caller=0, flags=0, seq=None):
+    def record(self, op, size=0, align=0, result=0, old=0, caller=0, flags=0, seq=None, region=0):
         """Append one record; seq defaults to the next sequence number."""
         s = self.seq if seq is None else seq
-        self.records.append(fmt.pack('RECORD', self.w, op=fmt.OPS[op], flags=flags, seq=s & 0xFFFFFFFF,
+        self.records.append(fmt.pack('RECORD', self.w, op=fmt.OPS[op], flags=flags, region=region,
+                                     seq=s & 0xFFFFFFFF,
                                      size=size, align=align, result=result, old=old, caller=caller))
         if op == 'DROPPED':
             self.seq = s + size
