@@ -317,7 +317,9 @@ void trace_record_alloc(enum poolalloc_trace_op op, size_t size, size_t align, c
 
 void trace_record_malloc_in(unsigned region, size_t size, const void *result, const void *caller)
 {
-    record(POOLALLOC_TRACE_OP_MALLOC_IN, region, size, 0, result, NULL, caller);
+    /* A number the build has no region for failed (EINVAL); it stays one
+     * in the 16-bit field rather than wrapping to a region that exists. */
+    record(POOLALLOC_TRACE_OP_MALLOC_IN, region > UINT16_MAX ? UINT16_MAX : region, size, 0, result, NULL, caller);
 }
 
 void trace_record_free(const void *ptr, const void *caller)

@@ -248,7 +248,7 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
 }
 
 /* Check one record's fields; 0 or -1 with err. */
-static int check_record(const struct trace_event *e, unsigned w, unsigned region_count, struct trace_error *err)
+static int check_record(const struct trace_event *e, unsigned w, struct trace_error *err)
 {
     static const char *const field_name[4] = { "size", "align", "result", "old" };
     const size_t field_at[4] = { POOLALLOC_TRACE_AT(RECORD, SIZE, w), POOLALLOC_TRACE_AT(RECORD, ALIGN, w),
@@ -264,9 +264,6 @@ static int check_record(const struct trace_event *e, unsigned w, unsigned region
     if ((op->uses & USES_REGION) == 0 && e->region != 0)
         return fail(err, off + POOLALLOC_TRACE_RECORD_REGION_AT, "%s record: field region must be 0, is %u", name,
                     e->region);
-    if (e->region >= region_count)
-        return fail(err, off + POOLALLOC_TRACE_RECORD_REGION_AT, "%s record: region %u, the header has %u", name,
-                    e->region, region_count);
     for (unsigned f = 0; f < 4; f++)
         if ((op->uses & (1u << f)) == 0 && value[f] != 0)
             return fail(err, off + field_at[f], "%s record: field %s must be 0, is 0x%llx", name, field_name[f],
@@ -330,7 +327,7 @@ static int parse_record(const uint8_t *buf, size_t pos, struct trace *t, uint32_
     unsigned w = t->pointer_size;
     struct trace_event *e = &t->events[t->event_count];
     read_record(buf + pos, pos, w, e);
-    if (check_record(e, w, t->region_count, err) != 0)
+    if (check_record(e, w, err) != 0)
         return -1;
     if (t->has_end)
         return fail(err, pos, "%s record after the END record", trace_op_name(e->op));

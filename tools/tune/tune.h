@@ -36,7 +36,8 @@ struct trace_region {
 struct trace_event {
     uint8_t op;            /* enum poolalloc_trace_op */
     uint8_t flags;         /* POOLALLOC_TRACE_RECORD_IN_IRQ */
-    uint16_t region;       /* the region poolalloc_malloc_in asked for; 0 for other calls */
+    uint16_t region;       /* the region poolalloc_malloc_in asked for (may be one the trace has not:
+                            * that call failed, EINVAL); 0 for other calls */
     uint32_t seq;
     uint64_t size, align, result, old, caller;
     size_t offset;         /* byte offset of the record in the file */

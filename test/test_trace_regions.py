@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End to end with two regions: record the DMA-region example's trace under
+QEMU, check what the trace says of the regions, let poolalloc-tune propose
+a layout per region, rebuild with it and run again.
+
+In a temporary directory:
+  1. meson setup with cross/thumbv7m-picolibc.txt, -Dtrace=true and the
+     layout LAYOUT (heap pools plus dma@ pools on mps2-an385's PSRAM bank,
+     cross/mps2-an385-banks.ld); install; link examples/dma_region.c against
+     the installed library as doc/integration.md does;
+  2. run it under cross/qemu-run.py: it must pass, and leave poolalloc.trace;
+  3. the trace's bytes (read with tools/tune/trace_format.py): a region
+     table heap (3 pools), dma (2 pools); each poolalloc_malloc_in record
+     asks for region 1 and returns a block of a dma pool; each malloc
+     record has region 0 and a heap block; every block is freed;
+  4. poolalloc-tune report: one part per region, each with its own calls;
+  5. poolalloc-tune generate with a budget per region: one -Dpools line
+     with dma@ entries; reconfigure with it, relink, run again: the example
+     passes, and the replay of its new trace fails nothing in either region.
+Usage: test_trace_regions.py --tune POOLALLOC_TUNE [--source-root DIR]
+       [--meson PROG] [--keep DIR]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tools', 'tune'))
+import trace_format as fmt  # noqa: E402
+
+REGIONS = 'dma:__psram_start:__psram_end'
+LAYOUT = '8:32,32:32,128:8,dma@32:8,dma@512:4'
+EXPECT_REGIONS = [('heap', 3), ('dma', 2)]
+RX_BUFFERS, RX_BYTES = 4, 512        # examples/dma_region.c
+BUDGETS = ['--heap-size', '1K', '--heap-size', 'dma=4K']
+
+
+class Failed(Exception):
+    pass
+
+
+def run(cmd, cwd=None, env=None):
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise Failed('%s: exit %d\n%s%s' % (' '.join(map(str, cmd)), p.returncode, p.stdout, p.stderr))
+    return p.stdout
+
+
+def build(args, tmp, pools):
+    """Configure (or reconfigure) and install the library with `pools`, link
+    the example against the installed copy; the ELF's path."""
+    b, prefix = os.path.join(tmp, 'build'), os.path.join(tmp, 'install')
+    if not os.path.isdir(b):
+        run([args.meson, 'setup', b, args.source_root, '--cross-file',
+             os.path.join(args.source_root, 'cross', 'thumbv7m-picolibc.txt'), '--prefix', prefix,
+             '--libdir=lib', '-Dtests=false', '-Dtrace=true', '-Dregions=' + REGIONS, '-Dpools=' + pools])
+    else:
+        run([args.meson, 'configure', b, '-Dpools=' + pools])
+    run([args.meson, 'install', '-C', b])
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, 'lib', 'pkgconfig'))
+    flags = run(['pkg-config', '--static', '--cflags', '--libs', 'poolalloc'], env=env).split()
+    elf = os.path.join(tmp, 'dma_region.elf')
+    run(['arm-none-eabi-gcc', '-mcpu=cortex-m3', '-mthumb', '--specs=picolibc.specs', '--oslib=semihost',
+         '--crt0=semihost', '-Wl,--defsym=__flash=0', '-Wl,--defsym=__flash_size=0x400000',
+         '-Wl,--defsym=__ram=0x20000000', '-Wl,--defsym=__ram_size=0x400000',
+         os.path.join(args.source_root, 'examples', 'dma_region.c'),
+         os.path.join(args.source_root, 'cross', 'mps2-an385-banks.ld'), '-o', elf] + flags)
+    return elf
+
+
+def record(args, elf, rundir):
+    """Run the example with cwd = rundir; its output and the trace's bytes."""
+    os.makedirs(rundir, exist_ok=True)
+    trace = os.path.join(rundir, 'poolalloc.trace')
+    if os.path.exists(trace):
+        os.unlink(trace)
+    out = run([sys.executable, os.path.join(args.source_root, 'cross', 'qemu-run.py'), '--timeout', '60', elf],
+              cwd=rundir)
+    if 'every buffer in dma' not in out or not os.path.exists(trace):
+        raise Failed('the example failed or left no trace; its output:\n%s' % out)
+    with open(trace, 'rb') as f:
+        return out, trace, f.read()
+
+
+def parse(data):
+    """Header, pools [(block, capacity, start)], regions [(name, count)],
+    records (dicts) of a version 3 trace."""
+    head = fmt.unpack('HEADER', data, 0, 4)
+    if head['version'] != fmt.VERSION:
+        raise Failed('trace version %d, expected %d' % (head['version'], fmt.VERSION))
+    n = head['pool_count']
+    pools = [fmt.unpack('POOL', data, fmt.header_size(k, 4), 4) for k in range(n)]
+    region_at = fmt.header_size(n, 4)
+    count = (head['header_size'] - region_at) // fmt.size('REGION', 4)
+    regions = []
+    for r in range(count):
+        e = fmt.unpack('REGION', data, region_at + r * fmt.size('REGION', 4), 4)
+        regions.append((e['name'].rstrip(b'\0').decode(), e['pool_count']))
+    size = fmt.size('RECORD', 4)
+    records = [fmt.unpack('RECORD', data, off, 4) for off in range(head['header_size'], len(data), size)]
+    return head, pools, regions, records
+
+
+def region_of(address, pools, regions):
+    """The region whose pools hold `address`, or None."""
+    k = 0
+    for name, count in regions:
+        for p in pools[k:k + count]:
+            if p['start'] <= address < p['start'] + p['block'] * p['capacity']:
+                return name
+        k += count
+    return None
+
+
+def check_bytes(data):
+    """Step 3: the trace says which call asked which region, and where each
+    block came from."""
+    _, pools, regions, records = parse(data)
+    if regions != EXPECT_REGIONS:
+        raise Failed('region table %s, expected %s' % (regions, EXPECT_REGIONS))
+    ops = {code: name for name, code in fmt.OPS.items()}
+    live, counts = {}, {}
+    for r in records:
+        op = ops.get(r['op'], '?')
+        counts[op] = counts.get(op, 0) + 1
+        if op == 'poolalloc_malloc_in':
+            if r['region'] != 1 or r['size'] != RX_BYTES or region_of(r['result'], pools, regions) != 'dma':
+                raise Failed('poolalloc_malloc_in record %s: expected region 1, %d bytes, a dma block'
+                             % (r, RX_BYTES))
+            live[r['result']] = 'dma'
+        elif r['region'] != 0:
+            raise Failed('%s record with region %d' % (op, r['region']))
+        elif op in ('malloc', 'calloc') and r['result']:
+            if region_of(r['result'], pools, regions) != 'heap':
+                raise Failed('%s returned 0x%x, not a heap block' % (op, r['result']))
+            live[r['result']] = 'heap'
+        elif op == 'free' and r['old']:
+            if live.pop(r['old'], None) is None:
+                raise Failed('free of 0x%x, which no recorded call returned' % r['old'])
+    if counts.get('poolalloc_malloc_in') != RX_BUFFERS or live:
+        raise Failed('%s poolalloc_malloc_in records (expected %d); still live: %s'
+                     % (counts.get('poolalloc_malloc_in'), RX_BUFFERS, live))
+    return counts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--tune', required=True, help='the poolalloc-tune executable')
+    ap.add_argument('--source-root', default=os.path.dirname(HERE))
+    ap.add_argument('--meson', default=shutil.which('meson') or 'meson')
+    ap.add_argument('--keep', help='work in this directory and keep it')
+    args = ap.parse_args()
+    start = time.time()
+    tmp = args.keep or tempfile.mkdtemp(prefix='poolalloc-trace-regions-')
+    step = 'build with ' + LAYOUT
+    try:
+        elf = build(args, tmp, LAYOUT)
+        step = 'record the first trace'
+        out, trace, data = record(args, elf, os.path.join(tmp, 'run1'))
+        step = 'the trace bytes'
+        counts = check_bytes(data)
+        print('trace: %s' % ', '.join('%d %s' % (n, op) for op, n in sorted(counts.items())))
+    except Failed as e:
+        print('FAILED at step "%s": %s' % (step, e))
+        return 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print('trace regions: OK, %.1f s' % (time.time() - start))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
