@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test helpers that read the configured layout through the public API, so
- * every test adapts to whatever -Dpools the build uses.
+ * every test adapts to whatever -Dpools (and -Dregions) the build uses.
+ * malloc serves the default region's pools only: the helpers that size
+ * what malloc can take count those.
  */
 #ifndef TEST_POOLS_H
 #define TEST_POOLS_H
@@ -31,20 +33,33 @@ static inline size_t pool_holding(const void *ptr)
     return k;
 }
 
-static inline size_t largest_block(void)
-{
-    return pool(poolalloc_pool_count() - 1).block_size;
-}
-
-/* First pool whose block holds size bytes (pool count if none). */
-static inline size_t first_pool_for(size_t size)
+/* The pools malloc serves: the default region's, numbered first (every
+ * pool in a build with one region). */
+static inline size_t malloc_pool_count(void)
 {
     size_t k = 0;
-    while (k < poolalloc_pool_count() && pool(k).block_size < size)
+    while (k < poolalloc_pool_count() && pool(k).region == POOLALLOC_REGION_HEAP)
         k++;
     return k;
 }
 
+/* The largest block malloc can hand out. */
+static inline size_t largest_block(void)
+{
+    return pool(malloc_pool_count() - 1).block_size;
+}
+
+/* First pool of malloc's whose block holds size bytes (malloc's pool count
+ * if none). */
+static inline size_t first_pool_for(size_t size)
+{
+    size_t k = 0;
+    while (k < malloc_pool_count() && pool(k).block_size < size)
+        k++;
+    return k;
+}
+
+/* Blocks in use in every region. */
 static inline size_t total_in_use(void)
 {
     size_t n = 0;
@@ -53,10 +68,11 @@ static inline size_t total_in_use(void)
     return n;
 }
 
+/* Blocks malloc can hand out. */
 static inline size_t total_capacity(void)
 {
     size_t n = 0;
-    for (size_t k = 0; k < poolalloc_pool_count(); k++)
+    for (size_t k = 0; k < malloc_pool_count(); k++)
         n += pool(k).capacity;
     return n;
 }

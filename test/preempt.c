@@ -370,7 +370,7 @@ static void soak(void)
 int main(void)
 {
     size_t blocks = 0;
-    pool_count = poolalloc_pool_count();
+    pool_count = malloc_pool_count();
     for (size_t k = 0; k < pool_count && k < 256; k++) {
         struct poolalloc_pool_info info = pool(k);
         pool_start[k] = (uintptr_t)info.start;
@@ -379,7 +379,7 @@ int main(void)
         first_block_of[k] = blocks;
         blocks += info.capacity;
     }
-    if (!CHECK(blocks <= MAX_TRACKED && poolalloc_pool_count() >= 2))
+    if (!CHECK(blocks <= MAX_TRACKED && malloc_pool_count() >= 2))
         return check_finish("preempt");
 
     /* Put blocks on pool 0's free list so that the sweep exercises pops. */
@@ -406,7 +406,7 @@ int main(void)
     CHECK(pattern_errors == 0);
     CHECK(total_in_use() == 0);
     size_t again = 0;
-    for (size_t k = poolalloc_pool_count(); k-- > 0;) {
+    for (size_t k = malloc_pool_count(); k-- > 0;) {
         void *p;
         while ((p = malloc(pool(k).block_size)) != NULL) {
             claim(p, MAIN);

@@ -25,6 +25,7 @@ configs=(
   "m3-picolibc-trace|--cross-file cross/thumbv7m-picolibc.txt -Dtrace=true"
   "m3-picolibc-abort-stats|--cross-file cross/thumbv7m-picolibc.txt -Dfault=abort -Dstats=true"
   "m3-picolibc-one-pool|--cross-file cross/thumbv7m-picolibc.txt -Dpools=512:48"
+  "m3-picolibc-regions|--cross-file cross/thumbv7m-picolibc.txt -Dregions=dma:__psram_start:__psram_end -Dpools=8:32,16:32,24:32,32:32,48:16,64:16,128:8,256:8,1024:4,dma@32:8,dma@512:4"
   "m3-newlib|--cross-file cross/thumbv7m-newlib.txt"
   "m3-newlib-nano|--cross-file cross/thumbv7m-newlib-nano.txt"
   "m0-picolibc|--cross-file cross/thumbv6m-picolibc.txt"

@@ -46,7 +46,7 @@ static unsigned char pattern(size_t block, size_t byte)
 static size_t fill_pools_from(size_t first)
 {
     size_t n = 0;
-    for (size_t k = poolalloc_pool_count(); k-- > first;) {
+    for (size_t k = malloc_pool_count(); k-- > first;) {
         size_t size = pool(k).block_size;
         void *p;
         while (n < MAX_BLOCKS && (p = poolalloc_malloc(size)) != NULL)
@@ -83,8 +83,9 @@ static void test_layout(void)
         CHECK((uintptr_t)info.start % info.alignment == 0);
         CHECK(info.block_size % info.alignment == 0);
         CHECK(info.in_use <= info.high_water && info.high_water <= info.capacity);
-        if (k > 0)
+        if (k > 0 && pool(k - 1).region == info.region) /* sorted within a region */
             CHECK(pool(k - 1).block_size < info.block_size);
+        CHECK(k == 0 || pool(k - 1).region <= info.region);
         /* Pools never overlap. */
         for (size_t j = 0; j < k; j++) {
             struct poolalloc_pool_info other = pool(j);
@@ -126,7 +127,7 @@ static void test_exhaustion_and_recovery(void)
     size_t available = free_blocks();
     size_t n = allocate_everything();
     CHECK(n == available);
-    for (size_t k = 0; k < poolalloc_pool_count(); k++)
+    for (size_t k = 0; k < malloc_pool_count(); k++)
         CHECK(pool(k).in_use == pool(k).capacity && pool(k).high_water == pool(k).capacity);
     for (size_t i = 0; i < n; i++) {
         size_t size = poolalloc_usable_size(blocks[i]);
@@ -165,7 +166,7 @@ static void test_exhaustion_and_recovery(void)
  * fails with fallback off. */
 static void test_fallback(void)
 {
-    if (poolalloc_pool_count() < 2)
+    if (malloc_pool_count() < 2)
         return;
     struct poolalloc_pool_info small = pool(0);
     size_t n = 0;
@@ -215,7 +216,7 @@ static void test_realloc(void)
     CHECK(poolalloc_realloc(p, b0) == p);
     CHECK(poolalloc_realloc(p, 1) == p);
 
-    if (poolalloc_pool_count() >= 2) {
+    if (malloc_pool_count() >= 2) {
         /* Growing past the block moves it and keeps the whole old block. */
         unsigned char *q = poolalloc_realloc(p, b0 + 1);
         CHECK(q != NULL && q != p && pool_holding(q) == 1);
@@ -241,7 +242,7 @@ static void test_realloc(void)
     CHECK(same == b0 && poolalloc_usable_size(p) == held);
 
     /* A move that fails because the larger pools are full also keeps it. */
-    if (poolalloc_pool_count() >= 2 && held < largest_block()) {
+    if (malloc_pool_count() >= 2 && held < largest_block()) {
         size_t n = fill_pools_from(pool_holding(p) + 1);
         errno = 0;
         CHECK(poolalloc_realloc(p, held + 1) == NULL && errno == ENOMEM);
@@ -301,17 +302,17 @@ static void test_calloc(void)
 /* The first pool with a block >= size and an alignment >= align, if any. */
 static size_t pool_for_aligned(size_t align, size_t size)
 {
-    for (size_t k = first_pool_for(size); k < poolalloc_pool_count(); k++)
+    for (size_t k = first_pool_for(size); k < malloc_pool_count(); k++)
         if (pool(k).alignment >= align)
             return k;
-    return poolalloc_pool_count();
+    return malloc_pool_count();
 }
 
 static void test_aligned(void)
 {
     size_t before = total_in_use();
     size_t largest_align = 1;
-    for (size_t k = 0; k < poolalloc_pool_count(); k++)
+    for (size_t k = 0; k < malloc_pool_count(); k++)
         if (pool(k).alignment > largest_align)
             largest_align = pool(k).alignment;
 
@@ -320,7 +321,7 @@ static void test_aligned(void)
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
             size_t size = sizes[i];
             size_t k = pool_for_aligned(align, size);
-            bool servable = k < poolalloc_pool_count();
+            bool servable = k < malloc_pool_count();
 
             errno = 0;
             void *m = poolalloc_memalign(align, size);
@@ -364,12 +365,12 @@ static void test_aligned(void)
     CHECK(poolalloc_posix_memalign(&untouched, sizeof(void *) / 2, 8) == EINVAL && errno == 0);
 
     /* valloc/pvalloc: page (4096) alignment, served only by a 4096-aligned pool. */
-    bool page_pool = pool_for_aligned(POOLALLOC_PAGE_SIZE, 1) < poolalloc_pool_count();
+    bool page_pool = pool_for_aligned(POOLALLOC_PAGE_SIZE, 1) < malloc_pool_count();
     void *v = poolalloc_valloc(1);
     CHECK((v != NULL) == page_pool && (uintptr_t)v % POOLALLOC_PAGE_SIZE == 0);
     poolalloc_free(v);
     void *pv = poolalloc_pvalloc(1);
-    CHECK((pv != NULL) == (pool_for_aligned(POOLALLOC_PAGE_SIZE, POOLALLOC_PAGE_SIZE) < poolalloc_pool_count()));
+    CHECK((pv != NULL) == (pool_for_aligned(POOLALLOC_PAGE_SIZE, POOLALLOC_PAGE_SIZE) < malloc_pool_count()));
     poolalloc_free(pv);
     errno = 0;
     CHECK(poolalloc_pvalloc(SIZE_MAX) == NULL && errno == ENOMEM);

@@ -61,7 +61,7 @@ static struct poolalloc_pool_stats pool_stats(size_t k)
 
 static size_t last_pool(void)
 {
-    return poolalloc_pool_count() - 1;
+    return malloc_pool_count() - 1;
 }
 
 /* The heap is consistent and every free block can be taken exactly once. */
@@ -72,7 +72,7 @@ static void check_heap_whole(const char *when)
         printf("  after %s: %s in pool %u at %p\n", when, poolalloc_fault_name(r.kind), (unsigned)r.pool, r.ptr);
     size_t available = total_capacity() - total_in_use();
     size_t n = 0;
-    for (size_t k = poolalloc_pool_count(); k-- > 0;) {
+    for (size_t k = malloc_pool_count(); k-- > 0;) {
         void *p;
         while (n < MAX_BLOCKS && (p = poolalloc_malloc(pool(k).block_size)) != NULL)
             blocks[n++] = p;
@@ -87,7 +87,7 @@ static void check_heap_whole(const char *when)
 /* Exact counter values after a scripted sequence. */
 static void test_stats(void)
 {
-    if (poolalloc_pool_count() < 2)
+    if (malloc_pool_count() < 2)
         return;
     size_t b0 = pool(0).block_size, bl = pool(last_pool()).block_size;
     poolalloc_stats_reset();
@@ -113,7 +113,7 @@ static void test_stats(void)
         CHECK(t.bytes_in_use == base.bytes_in_use + b0 + bl);
         CHECK(t.peak_bytes == base.bytes_in_use + 2 * b0 + bl);
         CHECK(t.oom_count == 1);
-        for (size_t k = 0; k < poolalloc_pool_count(); k++)
+        for (size_t k = 0; k < malloc_pool_count(); k++)
             CHECK(pool_stats(k).failures == 0); /* too large: no pool is charged */
         CHECK((size_t)poolalloc_mallinfo().usmblks == t.peak_bytes);
     } else {
@@ -139,7 +139,7 @@ static void test_stats(void)
     /* With every pool full, a small request fails and is charged to pool 0
      * (the first it tried), whatever fallback did. */
     size_t m = n;
-    for (size_t k = poolalloc_pool_count(); k-- > 0;)
+    for (size_t k = malloc_pool_count(); k-- > 0;)
         while (m < MAX_BLOCKS && (p = poolalloc_malloc(pool(k).block_size)) != NULL)
             blocks[m++] = p;
     poolalloc_stats_reset();

@@ -22,7 +22,7 @@ Cortex-M0 firmware (doc/integration.md says so).
 
 Usage: test_link_mismatch.py --cc=CC... [--c-arg=ARG...] --lib libpoolalloc.a
          --ldscript poolalloc.ld --libc LIBC --cpu CPU --gen-layout gen_layout.py
-         --newlib-board DIR
+         --newlib-board DIR [--regions NAME:START:END,...]
 """
 import argparse
 import os
@@ -68,15 +68,18 @@ def main():
     ap.add_argument('--cc', action='append', required=True)
     ap.add_argument('--c-arg', action='append', default=[])
     ap.add_argument('--link-arg', action='append', default=[],
-                    help="the build's link flags: ignored, each C library's come from libc_flags()")
+                    help="the build's link flags: only its linker scripts are used (the board's RAM banks, "
+                         "which -Dregions may name); each C library's come from libc_flags()")
     ap.add_argument('--lib', required=True)
     ap.add_argument('--ldscript', required=True)
     ap.add_argument('--libc', required=True, choices=['picolibc', 'newlib', 'newlib-nano'])
     ap.add_argument('--cpu', required=True)
     ap.add_argument('--gen-layout', required=True)
     ap.add_argument('--newlib-board', required=True, help='cross/newlib')
+    ap.add_argument('--regions', default='', help="the build's -Dregions, comma-separated")
     a = ap.parse_args()
     arch = [c for c in a.c_arg if c.startswith(ARCH_PREFIXES)]
+    board_scripts = [l for l in a.link_arg if l.endswith('.ld')]
     failures = []
 
     with tempfile.TemporaryDirectory(prefix='poolalloc-mismatch-') as tmp:
@@ -91,8 +94,11 @@ def main():
                             and 'was generated for' not in l))
         other_layout = os.path.join(tmp, 'other-layout.ld')
         with open(other_layout, 'w') as f:
+            # Another layout with the build's regions (-Dregions): one pool in each.
+            regions = [r.split(':')[0] for r in a.regions.split(',') if r]
             f.write(subprocess.run([sys.executable, a.gen_layout, '--libc', a.libc, '--cpu', a.cpu,
-                                    '--emit', 'ldscript', '--', '8:4'],
+                                    '--regions', a.regions, '--emit', 'ldscript', '--', '8:4']
+                                   + ['%s@8:4' % name for name in regions],
                                    capture_output=True, text=True, check=True).stdout)
 
         def link(libc, ldscript):
@@ -106,7 +112,7 @@ def main():
                     sys.exit('FAIL: compiling %s for %s:\n  $ %s\n%s' % (s, libc, show(cmd), p.stderr))
                 objs.append(obj)
             cmd = (a.cc + arch + objs + ['-Wl,--whole-archive', a.lib, '-Wl,--no-whole-archive', ldscript]
-                   + link_flags + ['-o', os.path.join(tmp, 'fw.elf')])
+                   + board_scripts + link_flags + ['-o', os.path.join(tmp, 'fw.elf')])
             p = subprocess.run(cmd, capture_output=True, text=True)
             return p.returncode, p.stderr, show(cmd)
 

@@ -299,7 +299,7 @@ static void *worker(void *arg)
 static size_t allocate_everything(unsigned *cyclic, size_t *lost)
 {
     size_t total = 0;
-    for (size_t k = poolalloc_pool_count(); k-- > 0;) {
+    for (size_t k = malloc_pool_count(); k-- > 0;) {
         struct poolalloc_pool_info info = pool(k);
         size_t got = 0;
         void *p = NULL;
@@ -326,11 +326,11 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* every line out at once, whatever ends the run */
     size_t blocks = 0;
-    for (size_t k = 0; k < poolalloc_pool_count(); k++) {
+    for (size_t k = 0; k < malloc_pool_count(); k++) {
         first_block_of[k] = blocks;
         blocks += pool(k).capacity;
     }
-    if (!CHECK(blocks > 0 && poolalloc_pool_count() <= 256))
+    if (!CHECK(blocks > 0 && malloc_pool_count() <= 256))
         return check_finish("test_threads");
     owned = calloc(blocks, sizeof *owned);
     if (!CHECK(owned != NULL))
