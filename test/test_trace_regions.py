@@ -149,6 +149,35 @@ def check_bytes(data):
     return counts
 
 
+def check_report(report):
+    """Step 4: one part per region, each with its own requests."""
+    parts = re.split(r'^== region (\w+) \(region (\d+)\): pools (\d+)\.\.(\d+) ==$', report, flags=re.M)
+    heads = [(parts[i], int(parts[i + 1])) for i in range(1, len(parts), 5)]
+    if heads != [(name, r) for r, (name, _) in enumerate(EXPECT_REGIONS)]:
+        raise Failed('report parts %s, expected one per region of %s:\n%s' % (heads, EXPECT_REGIONS, report))
+    dma = parts[10]
+    if not re.search(r'^\s+%d\s+%d\s' % (RX_BYTES, RX_BUFFERS), dma, re.M) or \
+            re.search(r'^\s+%d\s' % RX_BYTES, parts[5], re.M):
+        raise Failed('the %d-byte DMA buffers are not in the dma part of the report alone:\n%s'
+                     % (RX_BYTES, report))
+
+
+def check_generate(gen):
+    """Step 5: one -Dpools line; the 512-byte buffers in dma pools only."""
+    m = re.search(r'^meson configure -Dpools=(\S+) BUILDDIR$', gen, re.M)
+    if not m:
+        raise Failed('no configure line in the generate output:\n%s' % gen)
+    pools = m.group(1)
+    dma = [e.split('@')[1] for e in pools.split(',') if e.startswith('dma@')]
+    heap = [e for e in pools.split(',') if '@' not in e]
+    if not heap or not any(int(b.split(':')[0]) >= RX_BYTES and int(b.split(':')[1]) >= RX_BUFFERS for b in dma) \
+            or any(int(e.split(':')[0]) >= RX_BYTES for e in heap):
+        raise Failed('layout %s: expected the %d DMA buffers in dma pools and no %d-byte heap pool:\n%s'
+                     % (pools, RX_BUFFERS, RX_BYTES, gen))
+    print(gen)
+    return pools
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--tune', required=True, help='the poolalloc-tune executable')
@@ -166,6 +195,21 @@ def main():
         step = 'the trace bytes'
         counts = check_bytes(data)
         print('trace: %s' % ', '.join('%d %s' % (n, op) for op, n in sorted(counts.items())))
+        step = 'report'
+        report = run([args.tune, 'report', trace])
+        check_report(report)
+        step = 'generate'
+        gen = run([args.tune, 'generate', trace] + BUDGETS)
+        pools = check_generate(gen)
+        step = 'rebuild and run with ' + pools
+        elf = build(args, tmp, pools)
+        out, trace, data = record(args, elf, os.path.join(tmp, 'run2'))
+        check_bytes(data)
+        step = 'replay the second trace on ' + pools
+        replay = run([args.tune, 'replay', trace, '--pools', pools])
+        if len(re.findall(r'^== region ', replay, re.M)) != len(EXPECT_REGIONS):
+            raise Failed('replay does not show each region:\n%s' % replay)
+        print(replay)
     except Failed as e:
         print('FAILED at step "%s": %s' % (step, e))
         return 1
