@@ -24,10 +24,11 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+
+from trace_run import Failed, record_trace, run
 
 HEAP = 4096
 HEAP_ARG = '4K'
@@ -39,27 +40,9 @@ DEMO_SIZES = (8, 23)
 POOL_STATE_SIZE = 28
 
 
-class Failed(Exception):
-    pass
-
-
-def run(cmd, cwd=None, check=True):
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise Failed('%s: exit %d\n%s%s' % (' '.join(map(str, cmd)), p.returncode, p.stdout, p.stderr))
-    return p
-
-
 def record(args, build, rundir):
     """Run the demo with cwd = rundir; return (demo output, report output)."""
-    os.makedirs(rundir, exist_ok=True)
-    trace = os.path.join(rundir, 'poolalloc.trace')
-    if os.path.exists(trace):
-        os.unlink(trace)
-    out = run([sys.executable, os.path.join(args.source_root, 'cross', 'qemu-run.py'), '--timeout', '60',
-               os.path.join(build, 'examples', 'demo')], cwd=rundir).stdout
-    if not os.path.exists(trace):
-        raise Failed('the demo left no poolalloc.trace in %s; its output:\n%s' % (rundir, out))
+    out, trace = record_trace(args.source_root, os.path.join(build, 'examples', 'demo'), rundir)
     report = run([tune(build), 'report', trace]).stdout
     if 'no END record' in report or 'never returned' in report:
         raise Failed('report of %s has integrity notes:\n%s' % (trace, report))

@@ -25,10 +25,11 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+
+from trace_run import Failed, record_trace, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tools', 'tune'))
@@ -39,17 +40,6 @@ LAYOUT = '8:32,32:32,128:8,dma@32:8,dma@512:4'
 EXPECT_REGIONS = [('heap', 3), ('dma', 2)]
 RX_BUFFERS, RX_BYTES = 4, 512        # examples/dma_region.c
 BUDGETS = ['--heap-size', '1K', '--heap-size', 'dma=4K']
-
-
-class Failed(Exception):
-    pass
-
-
-def run(cmd, cwd=None, env=None):
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise Failed('%s: exit %d\n%s%s' % (' '.join(map(str, cmd)), p.returncode, p.stdout, p.stderr))
-    return p.stdout
 
 
 def build(args, tmp, pools):
@@ -64,7 +54,7 @@ def build(args, tmp, pools):
         run([args.meson, 'configure', b, '-Dpools=' + pools])
     run([args.meson, 'install', '-C', b])
     env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, 'lib', 'pkgconfig'))
-    flags = run(['pkg-config', '--static', '--cflags', '--libs', 'poolalloc'], env=env).split()
+    flags = run(['pkg-config', '--static', '--cflags', '--libs', 'poolalloc'], env=env).stdout.split()
     elf = os.path.join(tmp, 'dma_region.elf')
     run(['arm-none-eabi-gcc', '-mcpu=cortex-m3', '-mthumb', '--specs=picolibc.specs', '--oslib=semihost',
          '--crt0=semihost', '-Wl,--defsym=__flash=0', '-Wl,--defsym=__flash_size=0x400000',
@@ -75,15 +65,10 @@ def build(args, tmp, pools):
 
 
 def record(args, elf, rundir):
-    """Run the example with cwd = rundir; its output and the trace's bytes."""
-    os.makedirs(rundir, exist_ok=True)
-    trace = os.path.join(rundir, 'poolalloc.trace')
-    if os.path.exists(trace):
-        os.unlink(trace)
-    out = run([sys.executable, os.path.join(args.source_root, 'cross', 'qemu-run.py'), '--timeout', '60', elf],
-              cwd=rundir)
-    if 'every buffer in dma' not in out or not os.path.exists(trace):
-        raise Failed('the example failed or left no trace; its output:\n%s' % out)
+    """Run the example with cwd = rundir; its output, the trace's path and bytes."""
+    out, trace = record_trace(args.source_root, elf, rundir)
+    if 'every buffer in dma' not in out:
+        raise Failed('the example failed; its output:\n%s' % out)
     with open(trace, 'rb') as f:
         return out, trace, f.read()
 
@@ -196,17 +181,17 @@ def main():
         counts = check_bytes(data)
         print('trace: %s' % ', '.join('%d %s' % (n, op) for op, n in sorted(counts.items())))
         step = 'report'
-        report = run([args.tune, 'report', trace])
+        report = run([args.tune, 'report', trace]).stdout
         check_report(report)
         step = 'generate'
-        gen = run([args.tune, 'generate', trace] + BUDGETS)
+        gen = run([args.tune, 'generate', trace] + BUDGETS).stdout
         pools = check_generate(gen)
         step = 'rebuild and run with ' + pools
         elf = build(args, tmp, pools)
         out, trace, data = record(args, elf, os.path.join(tmp, 'run2'))
         check_bytes(data)
         step = 'replay the second trace on ' + pools
-        replay = run([args.tune, 'replay', trace, '--pools', pools])
+        replay = run([args.tune, 'replay', trace, '--pools', pools]).stdout
         if len(re.findall(r'^== region ', replay, re.M)) != len(EXPECT_REGIONS):
             raise Failed('replay does not show each region:\n%s' % replay)
         print(replay)
