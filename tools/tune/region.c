@@ -31,19 +31,22 @@ static uint32_t region_by_address(const struct trace *t, uint64_t p)
     return 0;
 }
 
-/* The region pointer `p` was allocated in: the live pointers the trace
+/* The region pointer `p` was allocated in: the pointers the trace
  * returned first, then the pool addresses. */
-static uint32_t owner(const struct trace *t, const struct ptrmap *live, uint64_t p)
+static uint32_t owner(const struct trace *t, const struct ptrmap *returned, uint64_t p)
 {
     uint32_t r;
-    return ptrmap_get(live, p, &r) ? r : region_by_address(t, p);
+    return ptrmap_get(returned, p, &r) ? r : region_by_address(t, p);
 }
 
-/* The region event e belongs to, keeping `live` (pointer -> region) up to
+/* The region event e belongs to, keeping `returned` (each pointer the
+ * trace returned -> the region of the call that last returned it) up to
  * date: poolalloc_malloc_in's is the one it asked for, other allocations
  * are malloc's (region 0), free and realloc follow their pointer, and a
- * block realloc moved stays in its region (src/realloc.c). */
-static uint32_t event_region(const struct trace *t, struct ptrmap *live, const struct trace_event *e)
+ * block realloc moved stays in its region (src/realloc.c).  A freed
+ * pointer keeps its entry: a later reference to it (a double free) is to
+ * that region's block, and reuse of the address replaces it. */
+static uint32_t event_region(const struct trace *t, struct ptrmap *returned, const struct trace_event *e)
 {
     if (tune_is_control(e->op))
         return EVERY_REGION;
@@ -51,14 +54,9 @@ static uint32_t event_region(const struct trace *t, struct ptrmap *live, const s
     if (e->op == POOLALLOC_TRACE_OP_MALLOC_IN)
         r = e->region;
     else if (e->op == POOLALLOC_TRACE_OP_FREE || (tune_is_realloc(e->op) && e->old != 0))
-        r = owner(t, live, e->old);
-    bool frees_old = e->op == POOLALLOC_TRACE_OP_FREE ||
-                     (tune_is_realloc(e->op) && (e->result != 0 || e->size == 0 ||
-                                                 e->op == POOLALLOC_TRACE_OP_REALLOCF));
-    if (e->old != 0 && frees_old)
-        ptrmap_remove(live, e->old);
+        r = owner(t, returned, e->old);
     if (e->result != 0)
-        ptrmap_put(live, e->result, r);
+        ptrmap_put(returned, e->result, r);
     return r;
 }
 
@@ -85,9 +83,9 @@ int tune_trace_region(const struct trace *t, unsigned region, struct trace *out,
         (void)snprintf(err, len, "region %u: the trace has %u", region, t->region_count);
         return -1;
     }
-    struct ptrmap live;
+    struct ptrmap returned;      /* at most one new key per event */
     out->events = calloc(t->event_count + 1, sizeof *out->events);
-    if (out->events == NULL || ptrmap_init(&live, t->event_count + 1) != 0) {
+    if (out->events == NULL || ptrmap_init(&returned, t->event_count + 1) != 0) {
         free(out->events);
         out->events = NULL;
         (void)snprintf(err, len, "out of memory");
@@ -97,7 +95,7 @@ int tune_trace_region(const struct trace *t, unsigned region, struct trace *out,
     copy_header(t, region, out);
     out->events = events;
     for (size_t i = 0; i < t->event_count; i++) {
-        uint32_t r = event_region(t, &live, &t->events[i]);
+        uint32_t r = event_region(t, &returned, &t->events[i]);
         if (r != region && r != EVERY_REGION)
             continue;
         struct trace_event *e = &out->events[out->event_count++];
@@ -107,7 +105,7 @@ int tune_trace_region(const struct trace *t, unsigned region, struct trace *out,
             e->region = 0;
         }
     }
-    ptrmap_free(&live);
+    ptrmap_free(&returned);
     return 0;
 }
 
