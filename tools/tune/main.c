@@ -3,7 +3,8 @@
  * poolalloc-tune: the host tool that turns a poolalloc allocation trace
  * (doc/trace-format.md) into a report (size histogram, peak live bytes, the
  * recorded layout's utilisation and failures, leaks by caller, optionally an
- * SVG of pool occupancy) or into the cheapest pool layout for a heap budget.
+ * SVG of pool occupancy) or into the cheapest pool layout for a heap budget,
+ * region by region for a build with several (region.c).
  * The manual is tools/tune/README.md; `poolalloc-tune --help` is its summary.
  *
  * Exit status: 0 success, 1 unreadable or malformed trace (or out of
@@ -24,9 +25,9 @@
 #define POOLALLOC_TUNE_MAX_TRACES 64
 
 static const char usage_text[] =
-    "usage: poolalloc-tune report TRACE [--svg FILE [--pools LAYOUT]]\n"
-    "       poolalloc-tune generate TRACE... --heap-size SIZE [--max-pools N] [--alignment A] [--headroom PCT]\n"
-    "                               [--no-fallback]\n"
+    "usage: poolalloc-tune report TRACE [--region NAME] [--svg FILE [--pools LAYOUT]]\n"
+    "       poolalloc-tune generate TRACE... --heap-size SIZE [--heap-size NAME=SIZE]... [--max-pools N]\n"
+    "                               [--alignment A] [--headroom PCT] [--no-fallback]\n"
     "       poolalloc-tune replay TRACE --pools LAYOUT [--fallback on|off] [--alignment A]\n"
     "       poolalloc-tune --help\n"
     "\n"
@@ -38,6 +39,7 @@ static const char usage_text[] =
     "          then larger pools if the trace says fallback is on): per-pool\n"
     "          utilisation and failures; blocks still allocated at the end, grouped by\n"
     "          caller address (feed them to addr2line -f -e FIRMWARE.elf).\n"
+    "          --region NAME  only that region of a trace with several\n"
     "          --svg FILE   also draw each pool's occupancy over the trace (event\n"
     "                       axis, interrupt and failure markers, high water).\n"
     "          --pools LAYOUT  draw this layout (e.g. generate's) beside the\n"
@@ -57,7 +59,8 @@ static const char usage_text[] =
     "          to each pool's peak.  Several traces (scenarios, boards): the\n"
     "          layout serves each of them, replayed on its own; they must agree on\n"
     "          the pointer size (and on the alignment unless --alignment is given).\n"
-    "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes)\n"
+    "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes);\n"
+    "                            NAME=SIZE: region NAME's (see Several regions)\n"
     "          --max-pools N     at most N pools (default and maximum 255)\n"
     "          --alignment A     the -Dalignment of the new build (default: the trace's)\n"
     "          --no-fallback     only layouts that work with -Dfallback=false\n"
@@ -74,6 +77,28 @@ static const char usage_text[] =
     "SIZE: bytes, or with a K (1024) or M (1048576) suffix: 4096, 10K, 1M (at most 1 TiB).\n"
     "Exit status: 0 ok, 1 bad trace, 2 bad command line, 3 does not fit the budget,\n"
     "4 the replayed layout fails some request.\n";
+
+/* The rest of --help (one string would exceed what C compilers must
+ * accept). */
+static const char usage_regions[] =
+    "\n"
+    "Several regions (a build with -Dregions): each region is modelled on its own\n"
+    "from the calls that reached it (poolalloc_malloc_in: the region it names;\n"
+    "the other allocations: the default region; free and realloc: the region of\n"
+    "their pointer), under a heading '== region NAME (region R): pools A..B =='.\n"
+    "          report: a table of the regions, then each one's report;\n"
+    "                  --region NAME only that one (--svg needs it).\n"
+    "          generate: --heap-size SIZE is the default region's budget,\n"
+    "                  --heap-size NAME=SIZE region NAME's; every region needs one.\n"
+    "                  One line for all: -Dpools=BLOCK:CAP,...,NAME@BLOCK:CAP,...\n"
+    "          replay: LAYOUT in that syntax, with entries for every region.\n";
+
+static int print_help(void)
+{
+    fputs(usage_text, stdout);
+    fputs(usage_regions, stdout);
+    return 0;
+}
 
 #define MAX_SIZE (UINT64_C(1) << 40) /* 1 TiB: anything above is a typo */
 
@@ -1328,13 +1353,11 @@ int main(int argc, char **argv)
         return usage_error("no command given%s", "");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
+        return print_help();
     }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
+            return print_help();
         }
     }
     if (strcmp(cmd, "report") == 0)

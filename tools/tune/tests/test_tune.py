@@ -667,6 +667,9 @@ def region_layouts(tmp):
     curves = len(ET.parse(svg).getroot().findall(SVG_NS + 'polyline')) if p.returncode == 0 else -1
     check('report --svg --region dma --pools: dma\'s pools, recorded and proposed', curves == 2 + 2,
           '%d curves\n%s' % (curves, p.stderr))
+    p = run('--help')
+    check('--help: the region options', all(w in p.stdout for w in ('--region NAME', '--heap-size NAME=SIZE',
+                                                                     'NAME@BLOCK:CAP')), p.stdout)
     p = run('report', two, '--region', 'dmx')
     check('report --region dmx: exit 2 naming the regions', p.returncode == 2 and 'heap, dma' in p.stderr, p.stderr)
 
