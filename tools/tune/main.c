@@ -1192,7 +1192,7 @@ static int generate_traces(struct gen_args *g, struct trace *ts)
         return 2;
     if (!g->have_alignment)
         g->alignment = ts[0].alignment;
-    uint64_t budget[POOLALLOC_TRACE_MAX_POOLS];
+    uint64_t budget[POOLALLOC_TRACE_MAX_POOLS] = { 0 };   /* region_budgets fills each region's */
     if (region_budgets(g, &ts[0], budget) != 0)
         return 2;
     if (ts[0].region_count > 1)

@@ -667,6 +667,36 @@ def region_layouts(tmp):
     curves = len(ET.parse(svg).getroot().findall(SVG_NS + 'polyline')) if p.returncode == 0 else -1
     check('report --svg --region dma --pools: dma\'s pools, recorded and proposed', curves == 2 + 2,
           '%d curves\n%s' % (curves, p.stderr))
+    # A region the trace never allocates in still needs a pool (gen_layout.py).
+    w = tracegen.Regions([('heap', [(8, 4)], 0x20000000), ('dma', [(64, 2)], 0x20010000),
+                          ('fast', [(16, 2)], 0x10000000)])
+    w.free(w.malloc(40, 'dma'))
+    w.malloc(6)
+    w.end()
+    idle = write_workload(tmp, 'idle', w)['multi']
+    p = run('generate', idle, '--heap-size', '64', '--heap-size', 'dma=64', '--heap-size', 'fast=64')
+    line = configure_line(p.stdout) or ''
+    g = subprocess.run([sys.executable, str(GEN_LAYOUT), '--regions', 'dma:a:b,fast:c:d', line],
+                       capture_output=True, text=True)
+    check('a region with no calls: one 4-byte block, accepted by gen_layout.py',
+          p.returncode == 0 and line.endswith(',fast@4:1') and 'a region needs a pool: one 4-byte block' in p.stdout
+          and g.returncode == 0, p.stdout + p.stderr + g.stderr)
+    p = run('generate', idle, '--heap-size', '64', '--heap-size', 'dma=64', '--heap-size', 'fast=11')
+    check('a region with no calls over its budget: DOES NOT FIT, exit 3',
+          p.returncode == 3 and 'DOES NOT FIT: region fast needs at least 12 bytes, its budget is 11' in p.stdout,
+          p.stdout + p.stderr)
+    # The build's limit is 255 pools in all: 200 + 100 sizes, each its own pool.
+    w = tracegen.Regions([('heap', [(64 * 200, 200)], 0x20000000), ('dma', [(64 * 100, 100)], 0x30000000)])
+    for n in range(1, 201):
+        w.malloc(64 * n)
+    for n in range(1, 101):
+        w.malloc(64 * n, 'dma')
+    w.end()
+    many = write_workload(tmp, 'many', w)['multi']
+    p = run('generate', many, '--heap-size', '4M', '--heap-size', 'dma=4M', '--headroom', '0')
+    check('300 pools over two regions: DOES NOT FIT, exit 3',
+          p.returncode == 3 and 'the regions need 300 pools, a build has at most 255' in p.stdout
+          and 'meson configure' not in p.stdout, p.stdout[-600:] + p.stderr)
     p = run('--help')
     check('--help: the region options', all(w in p.stdout for w in ('--region NAME', '--heap-size NAME=SIZE',
                                                                      'NAME@BLOCK:CAP')), p.stdout)
