@@ -614,6 +614,11 @@ def region_budgets(tmp, crafted):
         name = 'budget error %s' % ' '.join(map(str, args[1:]))
         check(name + ': exit 2', p.returncode == 2, p.stdout[-300:] + p.stderr)
         check(name + ': says ' + repr(words), all(w in p.stderr for w in words), p.stderr)
+    expect_output('one region: report --region heap is report',
+                  run('report', crafted, '--region', 'heap'), REPORT.format(path=crafted))
+    p = run('report', crafted, '--region', 'dma')
+    check('one region: report --region dma: exit 2 naming heap',
+          p.returncode == 2 and 'its regions are heap' in p.stderr, p.stderr)
     expect_output('one region: --heap-size heap=SIZE is --heap-size SIZE',
                   run('generate', crafted, '--heap-size', 'heap=212'), GENERATE_FILL.format(path=crafted))
     p = run('generate', two, '--heap-size', '1K', '--heap-size', 'dma=1000')
