@@ -3,7 +3,8 @@
  * poolalloc-tune: the host tool that turns a poolalloc allocation trace
  * (doc/trace-format.md) into a report (size histogram, peak live bytes, the
  * recorded layout's utilisation and failures, leaks by caller, optionally an
- * SVG of pool occupancy) or into the cheapest pool layout for a heap budget.
+ * SVG of pool occupancy) or into the cheapest pool layout for a heap budget,
+ * region by region for a build with several (region.c).
  * The manual is tools/tune/README.md; `poolalloc-tune --help` is its summary.
  *
  * Exit status: 0 success, 1 unreadable or malformed trace (or out of
@@ -24,9 +25,9 @@
 #define POOLALLOC_TUNE_MAX_TRACES 64
 
 static const char usage_text[] =
-    "usage: poolalloc-tune report TRACE [--svg FILE [--pools LAYOUT]]\n"
-    "       poolalloc-tune generate TRACE... --heap-size SIZE [--max-pools N] [--alignment A] [--headroom PCT]\n"
-    "                               [--no-fallback]\n"
+    "usage: poolalloc-tune report TRACE [--region NAME] [--svg FILE [--pools LAYOUT]]\n"
+    "       poolalloc-tune generate TRACE... --heap-size SIZE [--heap-size NAME=SIZE]... [--max-pools N]\n"
+    "                               [--alignment A] [--headroom PCT] [--no-fallback]\n"
     "       poolalloc-tune replay TRACE --pools LAYOUT [--fallback on|off] [--alignment A]\n"
     "       poolalloc-tune --help\n"
     "\n"
@@ -38,6 +39,7 @@ static const char usage_text[] =
     "          then larger pools if the trace says fallback is on): per-pool\n"
     "          utilisation and failures; blocks still allocated at the end, grouped by\n"
     "          caller address (feed them to addr2line -f -e FIRMWARE.elf).\n"
+    "          --region NAME  only that region of a trace with several\n"
     "          --svg FILE   also draw each pool's occupancy over the trace (event\n"
     "                       axis, interrupt and failure markers, high water).\n"
     "          --pools LAYOUT  draw this layout (e.g. generate's) beside the\n"
@@ -57,7 +59,8 @@ static const char usage_text[] =
     "          to each pool's peak.  Several traces (scenarios, boards): the\n"
     "          layout serves each of them, replayed on its own; they must agree on\n"
     "          the pointer size (and on the alignment unless --alignment is given).\n"
-    "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes)\n"
+    "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes);\n"
+    "                            NAME=SIZE: region NAME's (see Several regions)\n"
     "          --max-pools N     at most N pools (default and maximum 255)\n"
     "          --alignment A     the -Dalignment of the new build (default: the trace's)\n"
     "          --no-fallback     only layouts that work with -Dfallback=false\n"
@@ -74,6 +77,28 @@ static const char usage_text[] =
     "SIZE: bytes, or with a K (1024) or M (1048576) suffix: 4096, 10K, 1M (at most 1 TiB).\n"
     "Exit status: 0 ok, 1 bad trace, 2 bad command line, 3 does not fit the budget,\n"
     "4 the replayed layout fails some request.\n";
+
+/* The rest of --help (one string would exceed what C compilers must
+ * accept). */
+static const char usage_regions[] =
+    "\n"
+    "Several regions (a build with -Dregions): each region is modelled on its own\n"
+    "from the calls that reached it (poolalloc_malloc_in: the region it names;\n"
+    "the other allocations: the default region; free and realloc: the region of\n"
+    "their pointer), under a heading '== region NAME (region R): pools A..B =='.\n"
+    "          report: a table of the regions, then each one's report;\n"
+    "                  --region NAME only that one (--svg needs it).\n"
+    "          generate: --heap-size SIZE is the default region's budget,\n"
+    "                  --heap-size NAME=SIZE region NAME's; every region needs one.\n"
+    "                  One line for all: -Dpools=BLOCK:CAP,...,NAME@BLOCK:CAP,...\n"
+    "          replay: LAYOUT in that syntax, with entries for every region.\n";
+
+static int print_help(void)
+{
+    fputs(usage_text, stdout);
+    fputs(usage_regions, stdout);
+    return 0;
+}
 
 #define MAX_SIZE (UINT64_C(1) << 40) /* 1 TiB: anything above is a typo */
 
@@ -117,7 +142,7 @@ static int print_usage_error(const char *msg)
 /* usage_error(FORMAT, ...): print_usage_error of the formatted message (a
  * macro, not a variadic function: clang-analyzer's va_list checker
  * misreads those). */
-static char usage_message[512];
+static char usage_message[3 * TUNE_REGION_NAMES_LEN + 1024];
 #define usage_error(...) \
     ((void)snprintf(usage_message, sizeof usage_message, __VA_ARGS__), print_usage_error(usage_message))
 
@@ -157,11 +182,49 @@ static int load(const char *path, struct trace *t)
     return 0;
 }
 
-static void print_layout_arg(FILE *f, const struct tune_layout *lay)
+/* A layout in -Dpools syntax; with a region name `tag`, NAME@BLOCK:CAPACITY
+ * entries (src/gen_layout.py: those of a region other than the default). */
+static void print_layout_arg(FILE *f, const struct tune_layout *lay, const char *tag)
 {
     for (size_t k = 0; k < lay->count; k++)
-        fprintf(f, "%s%llu:%llu", k ? "," : "", (unsigned long long)lay->block[k],
-                (unsigned long long)lay->capacity[k]);
+        fprintf(f, "%s%s%s%llu:%llu", k ? "," : "", tag != NULL ? tag : "", tag != NULL ? "@" : "",
+                (unsigned long long)lay->block[k], (unsigned long long)lay->capacity[k]);
+}
+
+/* The sub-trace of region r (region.c); 0, or 1 (reported). */
+static int load_region(const struct trace *t, unsigned r, struct trace *out)
+{
+    char err[200];
+    if (tune_trace_region(t, r, out, err, sizeof err) != 0) {
+        fprintf(stderr, "poolalloc-tune: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* The heading of region r's part of the output of a multi-region trace. */
+static void print_region_heading(const struct trace *t, unsigned r, bool gap)
+{
+    const struct trace_region *region = &t->regions[r];
+    printf("%s== region %s (region %u): pools %u..%u ==\n", gap ? "\n" : "", region->name, r,
+           region->first_pool, region->first_pool + region->pool_count - 1);
+}
+
+/* The region called `name` (NULL: none asked for, r = -1), as *r; 0, or 2
+ * (reported: not one of the trace's). */
+static int find_region_arg(const char *cmd, const struct trace *t, const char *name, int *r)
+{
+    *r = -1;
+    if (name == NULL)
+        return 0;
+    for (unsigned k = 0; k < t->region_count; k++)
+        if (strcmp(t->regions[k].name, name) == 0)
+            *r = (int)k;
+    if (*r >= 0)
+        return 0;
+    char names[TUNE_REGION_NAMES_LEN];
+    tune_region_names(t, names, sizeof names);
+    return usage_error("%s: --region %s: the trace has no such region; its regions are %s", cmd, name, names);
 }
 
 static double percent(uint64_t part, uint64_t whole)
@@ -185,7 +248,7 @@ static void print_trace_summary(const char *path, const struct trace *t, const s
     printf("recorded layout: ");
     struct tune_layout lay;
     tune_recorded_layout(t, &lay);
-    print_layout_arg(stdout, &lay);
+    print_layout_arg(stdout, &lay, NULL);
     printf("\n");
     if (t->dropped > 0)
         printf("WARNING: the recorder dropped %llu events (DROPPED records): the results below are approximate\n",
@@ -466,58 +529,157 @@ static int chart(const char *svg, const char *path, const struct trace *t, const
     return rc;
 }
 
-static int cmd_report(int argc, char **argv)
+/* report TRACE [--svg FILE [--pools LAYOUT]] [--region NAME]. */
+struct report_args {
+    const char *path, *svg, *pools, *region;
+};
+
+static int parse_report(int argc, char **argv, struct report_args *a)
 {
-    const char *path = NULL, *svg = NULL, *pools = NULL;
     for (int i = 0; i < argc; i++) {
-        bool is_svg = strncmp(argv[i], "--svg", 5) == 0 && (argv[i][5] == '\0' || argv[i][5] == '=');
-        bool is_pools = strncmp(argv[i], "--pools", 7) == 0 && (argv[i][7] == '\0' || argv[i][7] == '=');
-        if (is_svg && (svg = option_value(argc, argv, &i)) == NULL)
+        const char *arg = argv[i];
+        bool is_svg = strncmp(arg, "--svg", 5) == 0 && (arg[5] == '\0' || arg[5] == '=');
+        bool is_pools = strncmp(arg, "--pools", 7) == 0 && (arg[7] == '\0' || arg[7] == '=');
+        bool is_region = strncmp(arg, "--region", 8) == 0 && (arg[8] == '\0' || arg[8] == '=');
+        if (is_svg && (a->svg = option_value(argc, argv, &i)) == NULL)
             return usage_error("%s", "report: --svg needs a file name");
-        else if (is_pools && (pools = option_value(argc, argv, &i)) == NULL)
+        else if (is_pools && (a->pools = option_value(argc, argv, &i)) == NULL)
             return usage_error("%s", "report: --pools needs a layout (BLOCK:CAPACITY,...)");
-        else if (!is_svg && !is_pools && argv[i][0] == '-' && argv[i][1] != '\0')
-            return usage_error("report: unknown option %s", argv[i]);
-        else if (!is_svg && !is_pools && path == NULL)
-            path = argv[i];
-        else if (!is_svg && !is_pools)
-            return usage_error("report: more than one trace (%s)", argv[i]);
+        else if (is_region && (a->region = option_value(argc, argv, &i)) == NULL)
+            return usage_error("%s", "report: --region needs a region name");
+        else if (!is_svg && !is_pools && !is_region && arg[0] == '-' && arg[1] != '\0')
+            return usage_error("report: unknown option %s", arg);
+        else if (!is_svg && !is_pools && !is_region && a->path == NULL)
+            a->path = arg;
+        else if (!is_svg && !is_pools && !is_region)
+            return usage_error("report: more than one trace (%s)", arg);
     }
-    if (path == NULL)
+    if (a->path == NULL)
         return usage_error("%s", "report: no trace file given");
-    if (pools != NULL && svg == NULL)
+    if (a->pools != NULL && a->svg == NULL)
         return usage_error("%s", "report: --pools draws a layout in the chart: give --svg FILE too");
-    struct trace t;
-    if (load(path, &t) != 0)
-        return 1;
-    struct tune_layout proposed;
-    char err[200];
-    if (pools != NULL && tune_parse_layout(pools, t.pointer_size, t.alignment, &proposed, err, sizeof err) != 0) {
-        trace_free(&t);
-        return usage_error("report: --pools %s: %s", pools, err);
-    }
+    return 0;
+}
+
+/* The report of trace t (one region's): summary, histogram, the recorded
+ * layout replayed, leaks, and the chart when asked for (with `proposed`
+ * beside the recorded layout when not NULL).  0, or 1 (reported). */
+static int report_trace(const struct report_args *a, const struct trace *t, const struct tune_layout *proposed)
+{
     struct tune_model m;
     struct tune_layout lay;
     struct tune_replay r;
-    tune_recorded_layout(&t, &lay);
-    if (tune_model_build(&t, t.alignment, UINT64_MAX, &m) != 0) {
-        trace_free(&t);
+    tune_recorded_layout(t, &lay);
+    if (tune_model_build(t, t->alignment, UINT64_MAX, &m) != 0) {
         fprintf(stderr, "poolalloc-tune: out of memory\n");
         return 1;
     }
-    if (tune_replay(&t, &lay, (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, true, svg ? SVG_SAMPLES : 0, &r) != 0) {
+    if (tune_replay(t, &lay, (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, true, a->svg ? SVG_SAMPLES : 0,
+                    &r) != 0) {
         tune_model_free(&m);
-        trace_free(&t);
         fprintf(stderr, "poolalloc-tune: out of memory\n");
         return 1;
     }
-    print_trace_summary(path, &t, &m);
+    print_trace_summary(a->path, t, &m);
     print_histogram(&m);
-    print_replay(&t, &lay, &r);
-    print_leaks(&m, t.pointer_size);
-    int rc = svg != NULL ? chart(svg, path, &t, &lay, &r, pools != NULL ? &proposed : NULL) : 0;
+    print_replay(t, &lay, &r);
+    print_leaks(&m, t->pointer_size);
+    int rc = a->svg != NULL ? chart(a->svg, a->path, t, &lay, &r, proposed) : 0;
     tune_replay_free(&r);
     tune_model_free(&m);
+    return rc;
+}
+
+/* The regions of a multi-region trace: name, pools, recorded layout. */
+static void print_region_table(const struct trace *t)
+{
+    printf("regions: %u, each reported on its own below (pool numbers are the trace's)\n", t->region_count);
+    int width = 4;
+    for (unsigned r = 0; r < t->region_count; r++)
+        if ((int)strlen(t->regions[r].name) > width)
+            width = (int)strlen(t->regions[r].name);
+    printf("  %6s %-*s %9s  %s\n", "region", width, "name", "pools", "recorded layout");
+    struct tune_layout lay;
+    tune_recorded_layout(t, &lay);
+    for (unsigned r = 0; r < t->region_count; r++) {
+        const struct trace_region *region = &t->regions[r];
+        char pools[16];
+        (void)snprintf(pools, sizeof pools, "%u..%u", region->first_pool, region->first_pool + region->pool_count - 1);
+        printf("  %6u %-*s %9s  ", r, width, region->name, pools);
+        struct tune_layout part = lay;
+        part.count = region->pool_count;
+        memcpy(part.block, &lay.block[region->first_pool], region->pool_count * sizeof lay.block[0]);
+        memcpy(part.capacity, &lay.capacity[region->first_pool], region->pool_count * sizeof lay.capacity[0]);
+        print_layout_arg(stdout, &part, NULL);
+        printf("\n");
+    }
+    printf("\n");
+}
+
+/* The reports of the regions of t (all, or only `only` when >= 0), each of
+ * its sub-trace under a heading when t has several; `proposed` holds a
+ * layout per region (--pools).  0, or 1. */
+static int report_regions(const struct report_args *a, const struct trace *t, int only,
+                          const struct tune_layout *proposed)
+{
+    bool several = t->region_count > 1;
+    if (several && only < 0)
+        print_region_table(t);
+    for (unsigned r = 0; r < t->region_count; r++) {
+        if (only >= 0 && r != (unsigned)only)
+            continue;
+        struct trace sub;
+        if (load_region(t, r, &sub) != 0)
+            return 1;
+        if (several)
+            print_region_heading(t, r, only < 0 && r > 0);
+        int rc = report_trace(a, &sub, proposed != NULL ? &proposed[r] : NULL);
+        trace_free(&sub);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* --pools of report: the tagged list, a layout per region; the chosen
+ * region's must not be empty.  0, or 2 (reported). */
+static int report_layouts(const struct report_args *a, const struct trace *t, int only, struct tune_layout *lays)
+{
+    char err[TUNE_REGION_NAMES_LEN + 200];
+    if (tune_parse_region_layouts(a->pools, t, t->alignment, lays, err, sizeof err) != 0)
+        return usage_error("report: --pools %s: %s", a->pools, err);
+    unsigned r = only >= 0 ? (unsigned)only : 0;
+    if (lays[r].count == 0)
+        return usage_error("report: --pools %s: no entries for region %s (%s@BLOCK:CAPACITY)", a->pools,
+                           t->regions[r].name, t->regions[r].name);
+    return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    struct report_args a = { 0 };
+    if (parse_report(argc, argv, &a) != 0)
+        return 2;
+    struct trace t;
+    if (load(a.path, &t) != 0)
+        return 1;
+    int only = -1, rc = find_region_arg("report", &t, a.region, &only);
+    if (rc == 0 && a.svg != NULL && t.region_count > 1 && only < 0) {
+        char names[TUNE_REGION_NAMES_LEN];
+        tune_region_names(&t, names, sizeof names);
+        rc = usage_error("report: --svg draws the pools of one region: give --region NAME too (the trace's "
+                         "regions are %s)", names);
+    }
+    struct tune_layout *lays = a.pools != NULL ? calloc(t.region_count, sizeof *lays) : NULL;
+    if (rc == 0 && a.pools != NULL && lays == NULL) {
+        fprintf(stderr, "poolalloc-tune: out of memory\n");
+        rc = 1;
+    }
+    if (rc == 0 && lays != NULL)
+        rc = report_layouts(&a, &t, only, lays);
+    if (rc == 0)
+        rc = report_regions(&a, &t, only, lays);
+    free(lays);
     trace_free(&t);
     return rc;
 }
@@ -529,7 +691,27 @@ struct gen_args {
     long headroom;           /* -1: fill the budget */
     bool have_heap, have_alignment;
     bool no_fallback;        /* --no-fallback: only layouts that serve with fallback off */
+    /* --heap-size NAME=SIZE: region NAME's budget (heap: --heap-size SIZE,
+     * the default region's, or the one region's). */
+    struct region_budget {
+        const char *name;    /* argv's, name_len bytes */
+        size_t name_len;
+        uint64_t size;
+    } budgets[POOLALLOC_TUNE_MAX_TRACES];
+    size_t budget_count;
 };
+
+/* --heap-size NAME=SIZE: one budget per name; NULL, or the message. */
+static const char *add_budget(struct gen_args *g, const char *name, size_t len, uint64_t n)
+{
+    for (size_t i = 0; i < g->budget_count; i++)
+        if (g->budgets[i].name_len == len && memcmp(g->budgets[i].name, name, len) == 0)
+            return "generate: --heap-size %s: a second budget for that region";
+    if (len == 0)
+        return "generate: --heap-size %s: no region name before '='";
+    g->budgets[g->budget_count++] = (struct region_budget){ name, len, n };
+    return NULL;
+}
 
 /* Each option of generate stores its value n in *g; NULL, or the message
  * for a value out of range (one %s: the value as given). */
@@ -604,9 +786,11 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
             g->paths[g->path_count++] = a;
             continue;
         }
-        const char *v = option_value(argc, argv, &i);
+        const char *v = option_value(argc, argv, &i), *arg = v, *eq = NULL;
         if (v == NULL)
             return usage_error("generate: %s needs a value", option->name);
+        if (option->set == set_heap_size && (eq = strchr(v, '=')) != NULL)
+            v = eq + 1;                  /* NAME=SIZE: region NAME's budget */
         uint64_t n;
         enum parsed parsed = parse_size(v, &n);
         if (parsed == TOO_LARGE)
@@ -614,13 +798,13 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
                                (unsigned long long)MAX_SIZE);
         if (parsed == MALFORMED)
             return usage_error("generate: %s: bad number '%s' (digits, optionally K or M)", option->name, v);
-        const char *out_of_range = option->set(g, n);
+        const char *out_of_range = eq != NULL ? add_budget(g, arg, (size_t)(eq - arg), n) : option->set(g, n);
         if (out_of_range != NULL)
-            return usage_error(out_of_range, v);
+            return usage_error(out_of_range, arg);
     }
     if (g->path_count == 0)
         return usage_error("%s", "generate: no trace file given");
-    if (!g->have_heap)
+    if (!g->have_heap && g->budget_count == 0)
         return usage_error("%s", "generate: --heap-size SIZE is required");
     return 0;
 }
@@ -684,12 +868,23 @@ static int print_budget_layout(const struct trace *const *ts, const struct gen_a
                (unsigned long long)(r.failures - r.invalid));
         tune_replay_free(&r);
     }
+    return 0;
+}
+
+/* The layout of each region of t (lays[r]) as one meson configure line:
+ * the default region's entries, then NAME@BLOCK:CAPACITY for the others
+ * (src/gen_layout.py's -Dpools syntax). */
+static void print_configure(const struct gen_args *g, const struct trace *t, const struct tune_layout *lays)
+{
     printf("\nmeson configure -Dpools=");
-    print_layout_arg(stdout, &o->layout);
+    for (unsigned r = 0; r < t->region_count; r++) {
+        if (r > 0)
+            printf(",");
+        print_layout_arg(stdout, &lays[r], r > 0 ? t->regions[r].name : NULL);
+    }
     if (g->alignment != 8)
         printf(" -Dalignment=%llu", (unsigned long long)g->alignment);
     printf(" BUILDDIR\n");
-    return 0;
 }
 
 /* The fallback-aware search's result beside the exact one; replaces *o
@@ -756,16 +951,24 @@ static void show_progress(size_t done, size_t total)
     shown = true;
 }
 
-/* Optimise model m of traces ts for the budget and print the result; the
- * exit status. */
+/* What generate found for one region (or the one trace). */
+struct outcome {
+    struct tune_layout layout;         /* count 0: the trace allocates nothing there */
+    bool fallback;                     /* relies on fallback */
+    uint64_t needed;                   /* bytes of its minimum layout */
+};
+
+/* Optimise model m of traces ts for the budget g->heap and print the
+ * result into *out; the exit status (3: does not fit). */
 static int generate_layout(const struct trace *const *ts, const struct gen_args *g, const struct tune_model *m,
-                           uint64_t pool_state_bytes)
+                           uint64_t pool_state_bytes, struct outcome *out)
 {
     const struct tune_target target = { .pointer_size = ts[0]->pointer_size, .alignment = g->alignment,
                                         .pool_state_bytes = pool_state_bytes,
                                         .max_pools = (size_t)g->max_pools, .progress = show_progress };
     struct tune_optimum o;
     char err[200];
+    memset(out, 0, sizeof *out);
     if (tune_optimise(m, &target, &o, err, sizeof err) != 0) {
         fprintf(stderr, "poolalloc-tune: %s\n", err);
         return 1;
@@ -776,9 +979,10 @@ static int generate_layout(const struct trace *const *ts, const struct gen_args 
     }
     print_minimum(&o);
     bool failed = false;
-    bool fallback = consider_fallback(ts, g, m, &target, &o, &failed);
+    out->fallback = consider_fallback(ts, g, m, &target, &o, &failed);
     if (failed)
         return 1;
+    out->needed = o.total_bytes;
     if (o.total_bytes > g->heap) {
         print_layout_table(&o);
         printf("\nDOES NOT FIT: the trace needs at least %llu bytes (with at most %llu pools); "
@@ -788,7 +992,8 @@ static int generate_layout(const struct trace *const *ts, const struct gen_args 
     }
     uint64_t minimum = o.total_bytes;
     print_headroom(g, tune_headroom(&o, g->heap, g->headroom));
-    return print_budget_layout(ts, g, &o, minimum, fallback);
+    out->layout = o.layout;
+    return print_budget_layout(ts, g, &o, minimum, out->fallback);
 }
 
 /* The traces of one generate must be for one target: 0, or 2 (reported). */
@@ -802,12 +1007,181 @@ static int check_same_target(const struct trace *ts, const struct gen_args *g)
             return usage_error("generate: %s was recorded with alignment %llu and %s with %llu: give --alignment",
                                g->paths[0], (unsigned long long)ts[0].alignment, g->paths[i],
                                (unsigned long long)ts[i].alignment);
+        char a[TUNE_REGION_NAMES_LEN], b[TUNE_REGION_NAMES_LEN];
+        tune_region_names(&ts[0], a, sizeof a);
+        tune_region_names(&ts[i], b, sizeof b);
+        if (strcmp(a, b) != 0)
+            return usage_error("generate: %s has the regions %s and %s %s: one layout is for one build",
+                               g->paths[0], a, g->paths[i], b);
     }
     return check_alignment(g->have_alignment ? g->alignment : ts[0].alignment, ts[0].pointer_size);
 }
 
-/* Load, model and optimise the traces of g; the exit status. */
-static int generate_traces(struct gen_args *g, struct trace *ts, struct tune_model *ms)
+/* budget[r] for each region of t from --heap-size; 0, or 2 (reported: an
+ * unknown region, two budgets for one, a region without one). */
+static int region_budgets(const struct gen_args *g, const struct trace *t, uint64_t *budget)
+{
+    char names[TUNE_REGION_NAMES_LEN], missing[TUNE_REGION_NAMES_LEN] = "";
+    bool have[POOLALLOC_TRACE_MAX_POOLS] = { g->have_heap };
+    budget[0] = g->heap;
+    tune_region_names(t, names, sizeof names);
+    for (size_t i = 0; i < g->budget_count; i++) {
+        const struct region_budget *b = &g->budgets[i];
+        unsigned r = 0;
+        while (r < t->region_count && (strlen(t->regions[r].name) != b->name_len ||
+                                       memcmp(t->regions[r].name, b->name, b->name_len) != 0))
+            r++;
+        if (r == t->region_count)
+            return usage_error("generate: --heap-size %.*s=: the trace has no region '%.*s'; its regions are %s",
+                               (int)b->name_len, b->name, (int)b->name_len, b->name, names);
+        if (have[r])
+            return usage_error("generate: two budgets for region %s", t->regions[r].name);
+        have[r] = true;
+        budget[r] = b->size;
+    }
+    for (unsigned r = 0; r < t->region_count; r++)
+        if (!have[r])
+            (void)snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+                           missing[0] != '\0' ? ", " : "", t->regions[r].name);
+    if (missing[0] != '\0')
+        return usage_error("generate: no budget for region %s: give --heap-size NAME=SIZE for each region "
+                           "(--heap-size SIZE is region %s's; the trace's regions are %s)", missing,
+                           t->regions[0].name, names);
+    return 0;
+}
+
+/* Model traces ts (one region's, or the traces themselves) and optimise
+ * them for the budget g->heap into *out, printing as it goes; the exit
+ * status. */
+static int generate_models(const struct trace *ts, const struct gen_args *g, struct outcome *out)
+{
+    struct tune_model *ms = calloc(g->path_count, sizeof *ms);
+    const struct trace *views[POOLALLOC_TUNE_MAX_TRACES];
+    uint64_t record = 0;
+    int rc = ms == NULL ? 1 : 0;
+    for (size_t i = 0; rc == 0 && i < g->path_count; i++) {
+        views[i] = &ts[i];
+        if (ts[i].pool_state_size > record)
+            record = ts[i].pool_state_size;
+        /* No request above the budget less one pool's state can be served. */
+        uint64_t limit = g->heap > ts[i].pool_state_size ? g->heap - ts[i].pool_state_size : 0;
+        rc = tune_model_build(&ts[i], g->alignment, limit, &ms[i]) != 0;
+        if (rc == 0) {
+            print_trace_summary(g->paths[i], &ts[i], &ms[i]);
+            print_left_out(&ms[i]);
+        }
+    }
+    struct tune_model merged = { 0 };
+    if (rc == 0 && g->path_count > 1) {
+        rc = tune_model_merge(ms, g->path_count, &merged) != 0;
+        if (rc == 0)
+            printf("\none layout for %zu traces, each replayed on its own: a pool's peak is the largest over them\n",
+                   g->path_count);
+    }
+    if (rc != 0)
+        fprintf(stderr, "poolalloc-tune: out of memory\n");
+    else
+        rc = generate_layout(views, g, g->path_count > 1 ? &merged : &ms[0], record, out);
+    tune_model_free(&merged);
+    for (size_t i = 0; ms != NULL && i < g->path_count; i++)
+        tune_model_free(&ms[i]);
+    free(ms);
+    return rc;
+}
+
+/* A region where the trace allocates nothing still needs a pool
+ * (src/gen_layout.py): one block of the smallest valid size. */
+static void placeholder_pool(const struct trace *t, const struct gen_args *g, struct outcome *out)
+{
+    out->layout.malloc_align = g->alignment;
+    out->layout.count = 1;
+    out->layout.block[0] = tune_round_valid(1, 1, t->pointer_size, g->alignment);
+    out->layout.capacity[0] = 1;
+    out->needed = tune_layout_bytes(&out->layout, t->pool_state_size);
+    printf("a region needs a pool: one %llu-byte block (%llu bytes with its record)\n",
+           (unsigned long long)out->layout.block[0], (unsigned long long)out->needed);
+}
+
+/* Region r of the traces: its sub-traces optimised for budget[r] into
+ * *out under a heading; the exit status. */
+static int generate_region(const struct trace *ts, struct gen_args *g, unsigned r, const uint64_t *budget,
+                           struct outcome *out)
+{
+    struct trace *subs = calloc(g->path_count, sizeof *subs);
+    int rc = subs == NULL;
+    if (rc != 0)
+        fprintf(stderr, "poolalloc-tune: out of memory\n");
+    for (size_t i = 0; rc == 0 && i < g->path_count; i++)
+        rc = load_region(&ts[i], r, &subs[i]);
+    if (rc == 0) {
+        print_region_heading(&ts[0], r, r > 0);
+        g->heap = budget[r];
+        rc = generate_models(subs, g, out);
+    }
+    if (rc == 0 && out->layout.count == 0) {
+        placeholder_pool(&ts[0], g, out);
+        rc = out->needed > budget[r] ? 3 : 0;
+    }
+    for (size_t i = 0; subs != NULL && i < g->path_count; i++)
+        trace_free(&subs[i]);
+    free(subs);
+    return rc;
+}
+
+/* Which regions rely on fallback (-Dfallback is one option for all). */
+static void print_fallback_regions(const struct trace *t, const struct outcome *outs)
+{
+    char names[TUNE_REGION_NAMES_LEN] = "";
+    for (unsigned r = 0; r < t->region_count; r++)
+        if (outs[r].fallback)
+            (void)snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "",
+                           t->regions[r].name);
+    if (names[0] == '\0')
+        printf("no region relies on fallback: the layout also works with -Dfallback=false\n");
+    else
+        printf("regions relying on fallback: %s (the firmware needs -Dfallback=true, the default)\n", names);
+}
+
+/* Every region of the traces optimised on its own, then one configure
+ * line for all; the exit status (3 when a region does not fit). */
+static int generate_regions(const struct trace *ts, struct gen_args *g, const uint64_t *budget)
+{
+    const struct trace *t = &ts[0];
+    struct outcome *outs = calloc(t->region_count, sizeof *outs);
+    struct tune_layout *lays = calloc(t->region_count, sizeof *lays);
+    int rc = outs == NULL || lays == NULL;
+    bool fits = true;
+    size_t pools = 0;
+    for (unsigned r = 0; rc == 0 && r < t->region_count; r++) {
+        rc = generate_region(ts, g, r, budget, &outs[r]);
+        fits &= rc != 3;
+        rc = rc == 3 ? 0 : rc;
+        lays[r] = outs[r].layout;
+        pools += outs[r].layout.count;
+    }
+    if (rc == 0)
+        printf("\nall regions:\n");
+    for (unsigned r = 0; rc == 0 && r < t->region_count; r++)
+        if (outs[r].needed > budget[r])
+            printf("DOES NOT FIT: region %s needs at least %llu bytes, its budget is %llu\n", t->regions[r].name,
+                   (unsigned long long)outs[r].needed, (unsigned long long)budget[r]);
+    if (rc == 0 && fits && pools > POOLALLOC_TRACE_MAX_POOLS)
+        printf("DOES NOT FIT: the regions need %zu pools, a build has at most %u (--max-pools)\n", pools,
+               POOLALLOC_TRACE_MAX_POOLS);
+    if (rc == 0 && (!fits || pools > POOLALLOC_TRACE_MAX_POOLS))
+        rc = 3;
+    if (rc == 0) {
+        print_fallback_regions(t, outs);
+        print_configure(g, t, lays);
+    }
+    free(outs);
+    free(lays);
+    return rc;
+}
+
+/* Load the traces of g, check them and their budgets, and generate; the
+ * exit status. */
+static int generate_traces(struct gen_args *g, struct trace *ts)
 {
     if (g->path_count == 0 || g->path_count > POOLALLOC_TUNE_MAX_TRACES)
         return 2;                        /* parse_generate refuses it */
@@ -818,32 +1192,17 @@ static int generate_traces(struct gen_args *g, struct trace *ts, struct tune_mod
         return 2;
     if (!g->have_alignment)
         g->alignment = ts[0].alignment;
-    uint64_t record = 0;
-    const struct trace *views[POOLALLOC_TUNE_MAX_TRACES];
-    for (size_t i = 0; i < g->path_count; i++) {
-        views[i] = &ts[i];
-        if (ts[i].pool_state_size > record)
-            record = ts[i].pool_state_size;
-        /* No request above the budget less one pool's state can be served. */
-        uint64_t limit = g->heap > ts[i].pool_state_size ? g->heap - ts[i].pool_state_size : 0;
-        if (tune_model_build(&ts[i], g->alignment, limit, &ms[i]) != 0) {
-            fprintf(stderr, "poolalloc-tune: out of memory\n");
-            return 1;
-        }
-        print_trace_summary(g->paths[i], &ts[i], &ms[i]);
-        print_left_out(&ms[i]);
-    }
-    if (g->path_count == 1)
-        return generate_layout(views, g, &ms[0], record);
-    struct tune_model merged;
-    if (tune_model_merge(ms, g->path_count, &merged) != 0) {
-        fprintf(stderr, "poolalloc-tune: out of memory\n");
-        return 1;
-    }
-    printf("\none layout for %zu traces, each replayed on its own: a pool's peak is the largest over them\n",
-           g->path_count);
-    int rc = generate_layout(views, g, &merged, record);
-    tune_model_free(&merged);
+    uint64_t budget[POOLALLOC_TRACE_MAX_POOLS] = { 0 };   /* region_budgets fills each region's */
+    if (region_budgets(g, &ts[0], budget) != 0)
+        return 2;
+    if (ts[0].region_count > 1)
+        return generate_regions(ts, g, budget);
+    /* One region: the output has no headings, the configure line is plain. */
+    g->heap = budget[0];
+    struct outcome out;
+    int rc = generate_models(ts, g, &out);
+    if (rc == 0 && out.layout.count > 0)
+        print_configure(g, &ts[0], &out.layout);
     return rc;
 }
 
@@ -856,18 +1215,14 @@ static int cmd_generate(int argc, char **argv)
     if (parse_generate(argc, argv, &g) != 0)
         return 2;
     struct trace *ts = calloc(g.path_count + 1, sizeof *ts);
-    struct tune_model *ms = calloc(g.path_count + 1, sizeof *ms);
     int rc = 1;
-    if (ts == NULL || ms == NULL)
+    if (ts == NULL)
         fprintf(stderr, "poolalloc-tune: out of memory\n");
     else
-        rc = generate_traces(&g, ts, ms);
-    for (size_t i = 0; ts != NULL && ms != NULL && i < g.path_count; i++) {
-        tune_model_free(&ms[i]);
+        rc = generate_traces(&g, ts);
+    for (size_t i = 0; ts != NULL && i < g.path_count; i++)
         trace_free(&ts[i]);
-    }
     free(ts);
-    free(ms);
     return rc;
 }
 
@@ -911,6 +1266,64 @@ static int parse_replay(int argc, char **argv, struct replay_args *a)
     return 0;
 }
 
+/* Replay trace t (one region's) on lay and print the result; 0, 4 (a
+ * request fails) or 1 (out of memory, reported). */
+static int replay_trace(const char *path, const struct trace *t, const struct tune_layout *lay, bool fallback)
+{
+    struct tune_replay r;
+    if (tune_replay(t, lay, fallback, false, 0, &r) != 0) {
+        fprintf(stderr, "poolalloc-tune: out of memory\n");
+        return 1;
+    }
+    printf("trace: %s: %zu records, pointer size %u\nlayout: ", path, t->event_count, t->pointer_size);
+    print_layout_arg(stdout, lay, NULL);
+    printf(", alignment %llu\n", (unsigned long long)lay->malloc_align);
+    print_replay_as("layout", fallback, t, lay, &r);
+    uint64_t failures = r.failures - r.invalid;
+    printf("%s: %llu requests fail on this layout%s\n", failures == 0 ? "OK" : "FAILS",
+           (unsigned long long)failures, r.invalid > 0 ? " (invalid requests, which fail on any, not counted)" : "");
+    tune_replay_free(&r);
+    return failures == 0 ? 0 : 4;
+}
+
+/* Every region's sub-trace replayed on its layout lays[r], under a heading
+ * when there are several; the worst exit status. */
+static int replay_regions(const char *path, const struct trace *t, const struct tune_layout *lays, bool fallback)
+{
+    bool several = t->region_count > 1, fails = false;
+    for (unsigned r = 0; r < t->region_count; r++) {
+        struct trace sub;
+        if (load_region(t, r, &sub) != 0)
+            return 1;
+        if (several)
+            print_region_heading(t, r, r > 0);
+        int rc = replay_trace(path, &sub, &lays[r], fallback);
+        trace_free(&sub);
+        if (rc == 1)
+            return 1;
+        fails |= rc == 4;
+    }
+    if (several)
+        printf("\n%s\n", fails ? "FAILS: some region's layout fails requests (above)" :
+                                 "OK: no request fails in any region");
+    return fails ? 4 : 0;
+}
+
+/* --pools of replay: a layout for each region of t, none empty; 0, or 2
+ * (reported). */
+static int replay_layouts(const struct replay_args *a, const struct trace *t, uint64_t align, struct tune_layout *lays)
+{
+    char err[TUNE_REGION_NAMES_LEN + 200];
+    if (tune_parse_region_layouts(a->pools, t, align, lays, err, sizeof err) != 0)
+        return usage_error("replay: --pools %s: %s", a->pools, err);
+    for (unsigned r = 0; r < t->region_count; r++)
+        if (lays[r].count == 0)
+            return usage_error("replay: --pools %s: no entries for region %s (%s@BLOCK:CAPACITY; untagged "
+                               "entries are region %s's)", a->pools, t->regions[r].name, t->regions[r].name,
+                               t->regions[0].name);
+    return 0;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
     struct replay_args a = { 0 };
@@ -920,28 +1333,16 @@ static int cmd_replay(int argc, char **argv)
     if (load(a.path, &t) != 0)
         return 1;
     uint64_t align = a.alignment != 0 ? a.alignment : t.alignment;
-    struct tune_layout lay;
-    char err[200];
-    int rc = check_alignment(align, t.pointer_size);
-    if (rc == 0 && tune_parse_layout(a.pools, t.pointer_size, align, &lay, err, sizeof err) != 0)
-        rc = usage_error("replay: --pools %s: %s", a.pools, err);
-    bool fallback = a.fallback < 0 ? (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0 : a.fallback == 1;
-    struct tune_replay r;
-    if (rc == 0 && tune_replay(&t, &lay, fallback, false, 0, &r) != 0) {
+    struct tune_layout *lays = calloc(t.region_count, sizeof *lays);
+    int rc = lays == NULL ? 1 : check_alignment(align, t.pointer_size);
+    if (lays == NULL)
         fprintf(stderr, "poolalloc-tune: out of memory\n");
-        rc = 1;
-    }
-    if (rc == 0) {
-        printf("trace: %s: %zu records, pointer size %u\nlayout: ", a.path, t.event_count, t.pointer_size);
-        print_layout_arg(stdout, &lay);
-        printf(", alignment %llu\n", (unsigned long long)align);
-        print_replay_as("layout", fallback, &t, &lay, &r);
-        uint64_t failures = r.failures - r.invalid;
-        printf("%s: %llu requests fail on this layout%s\n", failures == 0 ? "OK" : "FAILS",
-               (unsigned long long)failures, r.invalid > 0 ? " (invalid requests, which fail on any, not counted)" : "");
-        rc = failures == 0 ? 0 : 4;
-        tune_replay_free(&r);
-    }
+    if (rc == 0)
+        rc = replay_layouts(&a, &t, align, lays);
+    bool fallback = a.fallback < 0 ? (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0 : a.fallback == 1;
+    if (rc == 0)
+        rc = replay_regions(a.path, &t, lays, fallback);
+    free(lays);
     trace_free(&t);
     return rc;
 }
@@ -952,13 +1353,11 @@ int main(int argc, char **argv)
         return usage_error("no command given%s", "");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
+        return print_help();
     }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
+            return print_help();
         }
     }
     if (strcmp(cmd, "report") == 0)

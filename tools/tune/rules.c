@@ -67,6 +67,7 @@ enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_alig
     uint64_t max = ptr >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * ptr)) - 1;
     switch (e->op) {
     case POOLALLOC_TRACE_OP_MALLOC: case POOLALLOC_TRACE_OP_CALLOC:
+    case POOLALLOC_TRACE_OP_MALLOC_IN:   /* malloc in one region (region.c splits them) */
         break;
     case POOLALLOC_TRACE_OP_REALLOC: case POOLALLOC_TRACE_OP_REALLOCF: case POOLALLOC_TRACE_OP_REALLOCARRAY:
         if (e->old != 0 && n == 0)

@@ -2,8 +2,9 @@
 /*
  * poolalloc-tune internals: the trace reader (trace.c), the allocator's
  * rules (rules.c), the request model built from a trace (model.c), the
- * allocator simulator (replay.c) and the layout optimiser (optimise.c).  One
- * header because the five are small and share their types; main.c is the command line on top of them, and the tests
+ * allocator simulator (replay.c), the sub-trace of each region (region.c)
+ * and the layout optimiser (optimise.c).  One
+ * header because the six are small and share their types; main.c is the command line on top of them, and the tests
  * and the fuzzer link the same objects.
  *
  * The trace format is specified in doc/trace-format.md and defined in
@@ -285,6 +286,36 @@ void peak_tree_add(struct peak_tree *t, size_t from, size_t to, int64_t delta);
 void peak_tree_walk(struct peak_tree *t, size_t from, size_t to, int64_t delta, int64_t high);
 /* out[0..leaves): each leaf's historic maximum. */
 void peak_tree_collect(struct peak_tree *t, uint64_t *out);
+
+/* ---- Regions (region.c) ---------------------------------------------------- */
+
+/* The sub-trace of region `region` of t: a trace of one region (named as
+ * in t) with that region's pools and the events that reached them, so the
+ * model, replay and optimisers run on it as on any trace.  Attribution:
+ * poolalloc_malloc_in -> the region it asked for (failed or not), turned
+ * into malloc (within its region it is one); every other allocation ->
+ * region 0; free and realloc of p -> the region p was allocated in (a
+ * moving realloc's result stays there), or for a pointer the trace never
+ * returned the region whose recorded pool addresses hold it, else region 0;
+ * DROPPED and END -> every region.  Integrity counters are t's.  The
+ * sub-trace of region 0 of a one-region trace is the trace.  0, or -1 with
+ * err (out of memory, no such region); free with trace_free. */
+int tune_trace_region(const struct trace *t, unsigned region, struct trace *out, char *err, size_t len);
+
+/* "heap, dma, ...": the names of t's regions, for messages, in a buffer
+ * of TUNE_REGION_NAMES_LEN bytes (no name is cut short). */
+#define TUNE_REGION_NAMES_LEN (POOLALLOC_TRACE_MAX_POOLS * (POOLALLOC_TRACE_REGION_NAME_LEN + 2) + 1)
+void tune_region_names(const struct trace *t, char *out, size_t len);
+
+/* Parse a -Dpools list for t's regions (src/gen_layout.py's syntax:
+ * BLOCK:CAPACITY entries of the default region, NAME@BLOCK:CAPACITY of
+ * region NAME) into lays[0..t->region_count), each checked by
+ * tune_parse_layout.  A region of a multi-region trace with no entries gets
+ * an empty layout (count 0); the caller says whether that is allowed.
+ * 0, or -1 with err (an unknown region, named with the trace's; a bad
+ * entry, with its region's name when there are several). */
+int tune_parse_region_layouts(const char *text, const struct trace *t, uint64_t alignment, struct tune_layout *lays,
+                              char *err, size_t len);
 
 /* ---- Optimiser ------------------------------------------------------------ */
 

@@ -4,7 +4,10 @@
  * output: any input is either rejected with an in-range byte offset or
  * parsed, modelled, replayed on its recorded layout and optimised without a
  * crash, a leak or undefined behaviour; the trace merged with itself (two
- * scenarios) must optimise to the same cost as once.  Built by run-fuzz.sh with
+ * scenarios) must optimise to the same cost as once.  Each region's
+ * sub-trace is a well-formed one-region trace (its pools, region 0 only, no
+ * poolalloc_malloc_in left) and the sub-traces together hold each call of
+ * the trace once; each is modelled and replayed.  Built by run-fuzz.sh with
  * clang -fsanitize=fuzzer,address,undefined.
  */
 #include <stdio.h>
@@ -13,6 +16,36 @@
 #include "tune.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Region r's sub-trace checked against t (abort on a violation), modelled
+ * and replayed; the calls (not control records) it holds. */
+static size_t check_region(const struct trace *t, unsigned r)
+{
+    struct trace sub;
+    char err[200];
+    if (tune_trace_region(t, r, &sub, err, sizeof err) != 0)
+        return 0;                    /* out of memory */
+    if (sub.region_count != 1 || sub.pool_count != t->regions[r].pool_count ||
+        sub.pools[0].block != t->pools[t->regions[r].first_pool].block)
+        abort();
+    size_t calls = 0;
+    for (size_t i = 0; i < sub.event_count; i++) {
+        if (sub.events[i].region != 0 || sub.events[i].op == POOLALLOC_TRACE_OP_MALLOC_IN)
+            abort();
+        calls += !tune_is_control(sub.events[i].op);
+    }
+    struct tune_model m;
+    if (tune_model_build(&sub, sub.alignment, UINT64_MAX, &m) == 0) {
+        struct tune_layout lay;
+        struct tune_replay rep;
+        tune_recorded_layout(&sub, &lay);
+        if (tune_replay(&sub, &lay, true, true, 0, &rep) == 0)
+            tune_replay_free(&rep);
+        tune_model_free(&m);
+    }
+    trace_free(&sub);
+    return calls;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -48,6 +81,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         tune_model_free(&m);
     }
+    size_t calls = 0, in_regions = 0;
+    for (size_t i = 0; i < t.event_count; i++)
+        calls += !tune_is_control(t.events[i].op);
+    for (unsigned r = 0; r < t.region_count; r++)
+        in_regions += check_region(&t, r);
+    if (in_regions != calls)
+        abort();                     /* every call in exactly one region */
     trace_free(&t);
     return 0;
 }

@@ -24,7 +24,15 @@
     traces a layout that replays clean on each, and traces for different
     pointer sizes are refused;
   * replay --pools: exit 4 and the failures on a layout too small, 0 and the
-    per-pool high water on one large enough, 2 on an invalid layout.
+    per-pool high water on one large enough, 2 on an invalid layout;
+  * several regions (-Dregions): every malformed region table and region
+    field rejected at its byte offset; each region's report and generate
+    section equal to those of a one-region trace of that region's calls
+    alone (tracegen.Regions writes both), for 2 and 3 regions; budgets per
+    region (missing, unknown, doubled: exit 2 naming the regions), DOES NOT
+    FIT naming the region (exit 3), the one -Dpools line equal to the
+    per-region lines tagged, accepted by src/gen_layout.py and replayed
+    clean; replay of a tagged list; report --region and --svg.
 """
 
 import os
@@ -320,6 +328,10 @@ def main():
     argument_errors(crafted)
     several_traces(tmp, crafted)
     replay_layouts(crafted)
+    region_table_errors(tmp)
+    region_sections(tmp)
+    region_budgets(tmp, crafted)
+    region_layouts(tmp)
 
     for f in failures:
         print('FAIL: ' + f)
@@ -420,6 +432,281 @@ def replay_layouts(crafted):
     p = run('replay', crafted, '--pools', '8:2,12:2')
     check('replay: an invalid layout exits 2 saying why',
           p.returncode == 2 and 'not a multiple of the alignment 8' in p.stderr, p.stderr)
+
+
+# ---- several regions ----------------------------------------------------------
+
+HEADING = re.compile(r'^== region (\w+) \(region (\d+)\): pools (\d+)\.\.(\d+) ==$', re.M)
+GEN_LAYOUT = Path(__file__).resolve().parents[3] / 'src' / 'gen_layout.py'
+
+
+def sections(text):
+    """{region name: the text under its heading} of a multi-region output;
+    a section ends at the next heading or at generate's "all regions:"."""
+    heads = list(HEADING.finditer(text))
+    out = {}
+    for i, h in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        body = text[h.end() + 1:end]
+        out[h.group(1)] = body.split('\nall regions:\n')[0].rstrip('\n') + '\n'
+    return out
+
+
+def without_configure(text):
+    """generate's output without its final meson configure line (and the
+    blank line before it): what a region's section holds."""
+    return re.sub(r'\n\nmeson configure [^\n]*\n$', '\n', text)
+
+
+def configure_line(text):
+    m = re.search(r'^meson configure -Dpools=(\S+)( -Dalignment=\d+)? BUILDDIR$', text, re.M)
+    return m.group(1) if m else None
+
+
+def three_regions():
+    """Three regions (fast below the heap in memory), with a stray free of
+    an address in fast's pools, one outside every pool (region 0's) and a
+    failed poolalloc_malloc_in."""
+    w = tracegen.Regions([('heap', [(8, 4), (32, 2)], 0x20000000), ('dma', [(64, 2)], 0x20010000),
+                          ('fast', [(16, 8), (128, 2)], 0x10000000)])
+    h = [w.malloc(n) for n in (4, 8, 30)]
+    f = [w.malloc(n, 'fast') for n in (10, 12, 16, 100, 100)]
+    d = w.malloc(64, 'dma')
+    w.malloc(65, 'dma')                                 # fails
+    f[0] = w.realloc(f[0], 16)                          # in place
+    f[2] = w.realloc(f[2], 90)                          # 128 full: fails, stays
+    w.free(f[3])
+    f[1] = w.realloc(f[1], 120)                         # moves to fast's 128
+    w.free(f[1])                                        # the moved block, through free
+    w.free(0x10000000 + 16 * 7, region='fast')          # never returned, in fast's pools
+    w.free(0x30000000, region='heap')                   # in no pool: region 0's
+    w.free(d)
+    w.realloc(h[0], 32)
+    w.free(h[2])
+    w.end()
+    return w
+
+
+def write_workload(tmp, name, w):
+    """The multi-region trace and one one-region trace per region."""
+    paths = {'multi': tmp / ('%s.trace' % name)}
+    paths['multi'].write_bytes(w.multi.data())
+    for region, t in zip(w.names, w.split):
+        paths[region] = tmp / ('%s-%s.trace' % (name, region))
+        paths[region].write_bytes(t.data())
+    return paths
+
+
+def region_table_errors(tmp):
+    """Every bad region table and region field: exit 1 and its byte offset."""
+    w4 = 4
+    pools = [(8, 2), (16, 2), (32, 2), (512, 1)]
+
+    def trace(regions, records=(), pool_list=pools):
+        t = tracegen.Trace(pool_list, regions=regions)
+        for op, fields in records:
+            t.record(op, **fields)
+        t.end()
+        return t.data()
+
+    table = fmt.header_size(len(pools), w4)             # the region table's offset
+    entry = fmt.size('REGION', w4)
+    name_at = fmt.at('REGION', 'name', w4)
+    first = fmt.header_size(len(pools), w4, 2)           # the first record, with 2 regions
+    region_field = fmt.at('RECORD', 'region', w4)
+    good = trace([('heap', 3), ('dma', 1)])
+    too_big = bytearray(good)
+    too_big[fmt.at('HEADER', 'header_size', w4)] += 5    # not a whole number of entries
+    cases = [
+        ('regions sum short', trace([('heap', 2), ('dma', 1)]), table, 'the regions have 3 pools, the header 4'),
+        ('region over', trace([('heap', 3), ('dma', 2)]), table + entry, 'region 1: 2 pools, but 1 of'),
+        ('region of 0 pools', trace([('heap', 4), ('dma', 0)]), table + entry, 'region 1: 0 pools'),
+        ('region name upper case', trace([('heap', 3), ('Dma', 1)]), table + entry + name_at,
+         'region 1: byte 0x44 in its name'),
+        ('region name digit first', trace([('heap', 3), ('1dma', 1)]), table + entry + name_at,
+         'region 1: byte 0x31 in its name'),
+        ('region name empty', trace([('heap', 3), ('', 1)]), table + entry + name_at, 'region 1: empty name'),
+        ('region name after NUL', trace([('heap', 3), ('dma\0x', 1)]), table + entry + name_at + 4,
+         'region 1: byte 0x78 after the NUL'),
+        ('region name twice', trace([('heap', 3), ('heap', 1)]), table + entry + name_at,
+         "region 1: named 'heap' like region 0"),
+        ('one region entry', trace([('heap', 4)]), fmt.at('HEADER', 'header_size', w4),
+         'plus a region table of 2 or more entries'),
+        ('header size', bytes(too_big), fmt.at('HEADER', 'header_size', w4), 'header size %d' % (first + 5)),
+        ('region table cut', good[:table + entry + 3], table + entry + 3, 'truncated region table'),
+        ('region out of range', trace([('heap', 3), ('dma', 1)], [('poolalloc_malloc_in', dict(size=8, region=2))]),
+         first + region_field, 'poolalloc_malloc_in record: region 2, the header has 2'),
+        ('region on malloc', trace([('heap', 3), ('dma', 1)], [('malloc', dict(size=8, region=1))]),
+         first + region_field, 'malloc record: field region must be 0, is 1'),
+    ]
+    for name, blob, offset, words in cases:
+        path = tmp / ('bad-%s.trace' % name.replace(' ', '-'))
+        path.write_bytes(blob)
+        expect_error(name, path, offset, words)
+    ok = tmp / 'good-regions.trace'
+    ok.write_bytes(good)
+    p = run('report', ok)
+    check('a good region table reads', p.returncode == 0 and '== region dma (region 1): pools 3..3 ==' in p.stdout,
+          p.stdout + p.stderr)
+
+
+def region_sections(tmp):
+    """Each region of a multi-region trace is reported and optimised as a
+    one-region trace of its calls alone would be: the attribution of every
+    call (poolalloc_malloc_in, free and realloc of a dma block through the
+    libc names, realloc(NULL, n), stray frees) decides it."""
+    for name, w, budgets in (('two', tracegen.regions(), {'heap': '1K', 'dma': '2K'}),
+                             ('three', three_regions(), {'heap': '512', 'dma': '300', 'fast': '1K'})):
+        paths = write_workload(tmp, name, w)
+        multi = str(paths['multi'])
+        p = run('report', multi)
+        got = sections(p.stdout)
+        check('%s regions: report exit 0 and a section per region' % name,
+              p.returncode == 0 and list(got) == w.names, p.stdout + p.stderr)
+        for r, region in enumerate(w.names):
+            alone = run('report', paths[region]).stdout.replace(str(paths[region]), multi)
+            check('%s regions: report of %s = the report of its calls alone' % (name, region),
+                  got.get(region) == alone, '--- multi:\n%s--- alone:\n%s' % (got.get(region), alone))
+            one = run('report', multi, '--region', region)
+            first = '== region %s (region %d): pools ' % (region, r)
+            check('%s regions: report --region %s: that region only' % (name, region),
+                  one.returncode == 0 and one.stdout.startswith(first) and sections(one.stdout) == {region: alone},
+                  one.stdout)
+        args = [a for region, size in budgets.items() for a in ('--heap-size', '%s=%s' % (region, size))]
+        p = run('generate', multi, *args)
+        got = sections(p.stdout)
+        check('%s regions: generate exit 0, a section per region' % name,
+              p.returncode == 0 and list(got) == w.names, p.stdout + p.stderr)
+        lines = []
+        for region in w.names:
+            alone = run('generate', paths[region], '--heap-size', budgets[region])
+            lines.append(','.join(e if region == 'heap' else region + '@' + e
+                                  for e in (configure_line(alone.stdout) or '?').split(',')))
+            want = without_configure(alone.stdout).replace(str(paths[region]), multi)
+            check('%s regions: generate of %s = generate of its calls alone' % (name, region),
+                  got.get(region) == want, '--- multi:\n%s--- alone:\n%s' % (got.get(region), want))
+        check('%s regions: one -Dpools line, the regions\' lines tagged in region order' % name,
+              configure_line(p.stdout) == ','.join(lines) and p.stdout.count('meson configure') == 1,
+              '%r\n%r' % (configure_line(p.stdout), lines))
+    heading_lines = HEADING.findall(run('report', tmp / 'two.trace').stdout)
+    check('two regions: the headings', heading_lines == [('heap', '0', '0', '2'), ('dma', '1', '3', '4')],
+          repr(heading_lines))
+
+
+def region_budgets(tmp, crafted):
+    """A budget for every region, none unknown, none twice."""
+    two, three = tmp / 'two.trace', tmp / 'three.trace'
+    cases = [
+        ([two, '--heap-size', '1K'], ['no budget for region dma', 'heap, dma']),
+        ([three, '--heap-size', '1K', '--heap-size', 'dma=1K'], ['no budget for region fast']),
+        ([three, '--heap-size', 'fast=1K'], ['no budget for region heap, dma']),
+        ([two, '--heap-size', '1K', '--heap-size', 'dmx=1K'], ["no region 'dmx'", 'its regions are heap, dma']),
+        ([crafted, '--heap-size', 'dma=1K'], ["no region 'dma'", 'its regions are heap']),
+        ([two, '--heap-size', '1K', '--heap-size', 'heap=2K', '--heap-size', 'dma=1K'],
+         ['two budgets for region heap']),
+        ([two, '--heap-size', 'dma=1K', '--heap-size', 'dma=2K'], ['a second budget']),
+        ([two, '--heap-size', '=1K'], ['no region name']),
+        ([two, '--heap-size', 'dma=12Q'], ['bad number']),
+        ([two, crafted, '--heap-size', '1K', '--heap-size', 'dma=1K'], ['has the regions heap, dma and', 'crafted.trace heap: one layout is for one build']),
+    ]
+    for args, words in cases:
+        p = run('generate', *args)
+        name = 'budget error %s' % ' '.join(map(str, args[1:]))
+        check(name + ': exit 2', p.returncode == 2, p.stdout[-300:] + p.stderr)
+        check(name + ': says ' + repr(words), all(w in p.stderr for w in words), p.stderr)
+    expect_output('one region: report --region heap is report',
+                  run('report', crafted, '--region', 'heap'), REPORT.format(path=crafted))
+    p = run('report', crafted, '--region', 'dma')
+    check('one region: report --region dma: exit 2 naming heap',
+          p.returncode == 2 and 'its regions are heap' in p.stderr, p.stderr)
+    expect_output('one region: --heap-size heap=SIZE is --heap-size SIZE',
+                  run('generate', crafted, '--heap-size', 'heap=212'), GENERATE_FILL.format(path=crafted))
+    p = run('generate', two, '--heap-size', '1K', '--heap-size', 'dma=1000')
+    check('dma over its budget: exit 3 naming dma, no configure line',
+          p.returncode == 3 and 'DOES NOT FIT: region dma needs at least 1080 bytes, its budget is 1000' in p.stdout
+          and 'region heap needs' not in p.stdout and 'meson configure' not in p.stdout, p.stdout + p.stderr)
+    p = run('generate', two, '--heap-size', '100', '--heap-size', 'dma=2K')
+    check('heap over its budget: exit 3 naming heap only',
+          p.returncode == 3 and 'DOES NOT FIT: region heap needs at least 104 bytes, its budget is 100' in p.stdout
+          and 'region dma needs' not in p.stdout, p.stdout + p.stderr)
+    p = run('generate', two, two, '--heap-size', '1K', '--heap-size', 'dma=2K')
+    q = run('generate', two, '--heap-size', '1K', '--heap-size', 'dma=2K')
+    check('two copies of a multi-region trace: the layout of one',
+          p.returncode == 0 and configure_line(p.stdout) is not None
+          and configure_line(p.stdout) == configure_line(q.stdout), p.stdout[-400:])
+
+
+def region_layouts(tmp):
+    """The one -Dpools line: accepted by gen_layout.py, replayed clean;
+    fallback said per region; replay of tagged lists; report --svg."""
+    two = tmp / 'two.trace'
+    for extra, fallback in (([], 'regions relying on fallback: dma '), (['--no-fallback'], 'no region relies')):
+        p = run('generate', two, '--heap-size', '1K', '--heap-size', 'dma=2K', '--headroom', '0', *extra)
+        line = configure_line(p.stdout)
+        check('generate %s: says which regions rely on fallback' % extra, fallback in p.stdout, p.stdout)
+        if line is None:
+            failures.append('generate %s: no configure line\n%s' % (extra, p.stdout + p.stderr))
+            continue
+        g = subprocess.run([sys.executable, str(GEN_LAYOUT), '--regions', 'dma:__dma_start:__dma_end', line],
+                           capture_output=True, text=True)
+        check('generate %s: gen_layout.py accepts %s' % (extra, line), g.returncode == 0, g.stderr)
+        r = run('replay', two, '--pools', line, '--fallback', 'off' if extra else 'on')
+        check('generate %s: its line replays clean on every region' % extra,
+              r.returncode == 0 and r.stdout.count('OK: 0 requests fail') == 2
+              and r.stdout.endswith('OK: no request fails in any region\n'), r.stdout + r.stderr)
+    p = run('replay', two, '--pools', '32:3,dma@32:4,dma@512:2')
+    check('replay: the recorded dma layout fails 2 (exit 4)',
+          p.returncode == 4 and 'FAILS: 2 requests fail' in p.stdout and 'OK: 0 requests' in p.stdout
+          and HEADING.findall(p.stdout) == [('heap', '0', '0', '2'), ('dma', '1', '3', '4')], p.stdout)
+    for pools, words in (('32:3,dmx@32:4', ["unknown region 'dmx'", 'regions are heap, dma']),
+                         ('32:3,16:2', ['no entries for region dma']),
+                         ('dma@32:4', ['no entries for region heap']),
+                         ('32:3,dma@12:4', ['region dma: block 12 is not a multiple'])):
+        p = run('replay', two, '--pools', pools)
+        check('replay --pools %s: exit 2 saying %r' % (pools, words),
+              p.returncode == 2 and all(w in p.stderr for w in words), p.stderr)
+    svg = tmp / 'dma.svg'
+    p = run('report', two, '--svg', svg)
+    check('report --svg of several regions needs --region', p.returncode == 2 and '--region' in p.stderr, p.stderr)
+    p = run('report', two, '--svg', svg, '--region', 'dma', '--pools', '32:1,dma@32:8,dma@512:3')
+    curves = len(ET.parse(svg).getroot().findall(SVG_NS + 'polyline')) if p.returncode == 0 else -1
+    check('report --svg --region dma --pools: dma\'s pools, recorded and proposed', curves == 2 + 2,
+          '%d curves\n%s' % (curves, p.stderr))
+    # A region the trace never allocates in still needs a pool (gen_layout.py).
+    w = tracegen.Regions([('heap', [(8, 4)], 0x20000000), ('dma', [(64, 2)], 0x20010000),
+                          ('fast', [(16, 2)], 0x10000000)])
+    w.free(w.malloc(40, 'dma'))
+    w.malloc(6)
+    w.end()
+    idle = write_workload(tmp, 'idle', w)['multi']
+    p = run('generate', idle, '--heap-size', '64', '--heap-size', 'dma=64', '--heap-size', 'fast=64')
+    line = configure_line(p.stdout) or ''
+    g = subprocess.run([sys.executable, str(GEN_LAYOUT), '--regions', 'dma:a:b,fast:c:d', line],
+                       capture_output=True, text=True)
+    check('a region with no calls: one 4-byte block, accepted by gen_layout.py',
+          p.returncode == 0 and line.endswith(',fast@4:1') and 'a region needs a pool: one 4-byte block' in p.stdout
+          and g.returncode == 0, p.stdout + p.stderr + g.stderr)
+    p = run('generate', idle, '--heap-size', '64', '--heap-size', 'dma=64', '--heap-size', 'fast=11')
+    check('a region with no calls over its budget: DOES NOT FIT, exit 3',
+          p.returncode == 3 and 'DOES NOT FIT: region fast needs at least 12 bytes, its budget is 11' in p.stdout,
+          p.stdout + p.stderr)
+    # The build's limit is 255 pools in all: 200 + 100 sizes, each its own pool.
+    w = tracegen.Regions([('heap', [(64 * 200, 200)], 0x20000000), ('dma', [(64 * 100, 100)], 0x30000000)])
+    for n in range(1, 201):
+        w.malloc(64 * n)
+    for n in range(1, 101):
+        w.malloc(64 * n, 'dma')
+    w.end()
+    many = write_workload(tmp, 'many', w)['multi']
+    p = run('generate', many, '--heap-size', '4M', '--heap-size', 'dma=4M', '--headroom', '0')
+    check('300 pools over two regions: DOES NOT FIT, exit 3',
+          p.returncode == 3 and 'the regions need 300 pools, a build has at most 255' in p.stdout
+          and 'meson configure' not in p.stdout, p.stdout[-600:] + p.stderr)
+    p = run('--help')
+    check('--help: the region options', all(w in p.stdout for w in ('--region NAME', '--heap-size NAME=SIZE',
+                                                                     'NAME@BLOCK:CAP')), p.stdout)
+    p = run('report', two, '--region', 'dmx')
+    check('report --region dmx: exit 2 naming the regions', p.returncode == 2 and 'heap, dma' in p.stderr, p.stderr)
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ come from include/poolalloc_trace.h (through tools/tune/trace_format.py).
   tracegen.py seeds DIR        seed traces for the fuzzer
   tracegen.py crafted FILE     the hand-checked trace of test_tune.py
   tracegen.py sample FILE      a larger demo-like workload (README examples)
+  tracegen.py regions FILE     a build with two regions, heap and dma (doc/tuning.md)
 """
 
 import random
@@ -164,6 +165,110 @@ def sample(seed=1):
     return t
 
 
+class Regions:
+    """A workload on a build with several regions (-Dregions), simulated
+    with the allocator's rules (first pool large enough in the region, then
+    larger ones: fallback on; realloc in place while the block fits, else a
+    move within the block's region).  It writes the multi-region trace and,
+    for each region, the trace a one-region build would have recorded for
+    that region's calls alone (poolalloc_malloc_in as malloc): what
+    poolalloc-tune's sub-trace of the region must model like."""
+
+    def __init__(self, regions):
+        # regions: [(name, [(block, capacity)], base address)]
+        self.names = [name for name, _, _ in regions]
+        self.pools, starts, self.split = [], [], []
+        for name, pools, base in regions:
+            mine = []
+            for block, cap in pools:
+                mine.append(base)
+                base += block * cap
+            starts += mine
+            self.pools += [(name, b, c, st) for (b, c), st in zip(pools, mine)]
+            self.split.append(Trace(pools, starts=mine))
+        self.multi = Trace([(b, c) for _, b, c, _ in self.pools], starts=starts,
+                           regions=[(name, len(pools)) for name, pools, _ in regions])
+        self.free_blocks = {k: [st + i * b for i in reversed(range(c))]
+                            for k, (_, b, c, st) in enumerate(self.pools)}
+        self.pool_of = {}
+
+    def _take(self, region, n):
+        for k, (name, b, _, _) in enumerate(self.pools):
+            if name == region and b >= n and self.free_blocks[k]:
+                p = self.free_blocks[k].pop()
+                self.pool_of[p] = k
+                return p
+        return 0
+
+    def _give(self, p):
+        self.free_blocks[self.pool_of.pop(p)].append(p)
+
+    def _record(self, region, op, **fields):
+        r = self.names.index(region)
+        self.multi.record(op, region=r if op == 'poolalloc_malloc_in' else 0, **fields)
+        self.split[r].record('malloc' if op == 'poolalloc_malloc_in' else op, **fields)
+
+    def malloc(self, n, region='heap', caller=0x100):
+        """malloc (region 'heap') or poolalloc_malloc_in(region, n)."""
+        p = self._take(region, n)
+        self._record(region, 'malloc' if region == 'heap' else 'poolalloc_malloc_in', size=n, result=p,
+                     caller=caller)
+        return p
+
+    def region_of(self, p):
+        return self.pools[self.pool_of[p]][0] if p in self.pool_of else None
+
+    def free(self, p, region=None, caller=0x104):
+        """free(p); region: where a pointer the workload never returned lies."""
+        self._record(region or self.region_of(p), 'free', old=p, caller=caller)
+        if p in self.pool_of:
+            self._give(p)
+
+    def realloc(self, p, n, caller=0x108):
+        region = self.region_of(p) or 'heap'
+        if p and n <= self.pools[self.pool_of[p]][1]:
+            new = p
+        else:
+            new = self._take(region, n)
+            if new and p:
+                self._give(p)
+        self._record(region, 'realloc', size=n, old=p, result=new, caller=caller)
+        return new or p
+
+    def end(self):
+        self.multi.end()
+        for t in self.split:
+            t.end()
+
+
+def regions():
+    """Two regions, heap and dma (the README's and doc/tuning.md's
+    example; test_tune.py checks it against its per-region traces): DMA
+    buffers from poolalloc_malloc_in, freed through free and grown by
+    realloc, beside ordinary heap use."""
+    w = Regions([('heap', [(8, 4), (16, 4), (32, 2)], 0x20000000),
+                 ('dma', [(32, 4), (512, 2)], 0x20010000)])
+    a, b = w.malloc(5), w.malloc(12)
+    rx = [w.malloc(32, 'dma', caller=0x200) for _ in range(3)]
+    frame = w.malloc(300, 'dma', caller=0x204)
+    w.malloc(600, 'dma', caller=0x208)                 # fails: no dma pool that large
+    c = w.realloc(0, 24)                               # realloc(NULL, n): heap
+    w.free(rx[0])                                      # a dma block back through free
+    rx[1] = w.realloc(rx[1], 28)                       # in place, in dma
+    rx[2] = w.realloc(rx[2], 200)                      # moves to dma's 512-byte pool
+    more = [w.malloc(20, 'dma', caller=0x20c) for _ in range(4)]    # dma's pools are full: the fourth fails
+    w.free(a)
+    b = w.realloc(b, 16)
+    d = w.malloc(30)
+    for p in more[:2]:
+        w.free(p)
+    w.free(frame)
+    w.free(c)
+    w.free(d)
+    w.end()
+    return w
+
+
 def seeds(directory):
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
@@ -178,16 +283,18 @@ def seeds(directory):
     t.record('reallocf', size=100, old=0x1000, result=0)
     t.end()
     (d / 'ptr8.trace').write_bytes(t.data())
+    (d / 'regions.trace').write_bytes(regions().multi.data())
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ('seeds', 'crafted', 'sample'):
+    makers = {'crafted': crafted, 'sample': sample, 'regions': lambda: regions().multi}
+    if len(argv) != 3 or argv[1] not in ('seeds', *makers):
         sys.stderr.write(__doc__)
         return 2
     if argv[1] == 'seeds':
         seeds(argv[2])
     else:
-        Path(argv[2]).write_bytes((crafted() if argv[1] == 'crafted' else sample()).data())
+        Path(argv[2]).write_bytes(makers[argv[1]]().data())
     return 0
 
 
