@@ -51,8 +51,8 @@ static uint32_t event_region(const struct trace *t, struct ptrmap *returned, con
     if (tune_is_control(e->op))
         return EVERY_REGION;
     uint32_t r = 0;
-    if (e->op == POOLALLOC_TRACE_OP_MALLOC_IN)
-        r = e->region;
+    if (e->op == POOLALLOC_TRACE_OP_MALLOC_IN && e->region < t->region_count)
+        r = e->region;               /* (a region the build has not: failed, EINVAL; kept in region 0) */
     else if (e->op == POOLALLOC_TRACE_OP_FREE || (tune_is_realloc(e->op) && e->old != 0))
         r = owner(t, returned, e->old);
     if (e->result != 0)
@@ -100,7 +100,7 @@ int tune_trace_region(const struct trace *t, unsigned region, struct trace *out,
             continue;
         struct trace_event *e = &out->events[out->event_count++];
         *e = t->events[i];
-        if (e->op == POOLALLOC_TRACE_OP_MALLOC_IN) {
+        if (e->op == POOLALLOC_TRACE_OP_MALLOC_IN && e->region < t->region_count) {
             e->op = POOLALLOC_TRACE_OP_MALLOC;   /* within its region it is malloc */
             e->region = 0;
         }

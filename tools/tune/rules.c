@@ -66,8 +66,14 @@ enum request_kind tune_request(const struct trace_event *e, uint64_t malloc_alig
     uint64_t n = e->size, a = 0;
     uint64_t max = ptr >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * ptr)) - 1;
     switch (e->op) {
+    case POOLALLOC_TRACE_OP_MALLOC_IN:
+        /* Rules apply to a trace of one region (region.c's sub-traces, which
+         * turn each poolalloc_malloc_in into malloc): one left asked for a
+         * region the build has not, and failed (EINVAL). */
+        if (e->region != 0)
+            return REQ_INVALID;
+        break;
     case POOLALLOC_TRACE_OP_MALLOC: case POOLALLOC_TRACE_OP_CALLOC:
-    case POOLALLOC_TRACE_OP_MALLOC_IN:   /* malloc in one region (region.c splits them) */
         break;
     case POOLALLOC_TRACE_OP_REALLOC: case POOLALLOC_TRACE_OP_REALLOCF: case POOLALLOC_TRACE_OP_REALLOCARRAY:
         if (e->old != 0 && n == 0)

@@ -330,6 +330,7 @@ def main():
     replay_layouts(crafted)
     region_table_errors(tmp)
     region_sections(tmp)
+    no_such_region(tmp)
     region_budgets(tmp, crafted)
     region_layouts(tmp)
 
@@ -534,8 +535,6 @@ def region_table_errors(tmp):
          'plus a region table of 2 or more entries'),
         ('header size', bytes(too_big), fmt.at('HEADER', 'header_size', w4), 'header size %d' % (first + 5)),
         ('region table cut', good[:table + entry + 3], table + entry + 3, 'truncated region table'),
-        ('region out of range', trace([('heap', 3), ('dma', 1)], [('poolalloc_malloc_in', dict(size=8, region=2))]),
-         first + region_field, 'poolalloc_malloc_in record: region 2, the header has 2'),
         ('region on malloc', trace([('heap', 3), ('dma', 1)], [('malloc', dict(size=8, region=1))]),
          first + region_field, 'malloc record: field region must be 0, is 1'),
     ]
@@ -591,6 +590,28 @@ def region_sections(tmp):
     heading_lines = HEADING.findall(run('report', tmp / 'two.trace').stdout)
     check('two regions: the headings', heading_lines == [('heap', '0', '0', '2'), ('dma', '1', '3', '4')],
           repr(heading_lines))
+
+
+def no_such_region(tmp):
+    """poolalloc_malloc_in for a region the build has not fails (EINVAL):
+    the trace is valid, the call an invalid request of the heap region's,
+    and no region's layout serves it.  The recorder writes a number above
+    16 bits as 65535."""
+    pools = [(8, 2), (16, 2), (512, 1)]
+    for regions, bad in (([('heap', 2), ('dma', 1)], 2), ([('heap', 2), ('dma', 1)], 0xFFFF), (None, 1)):
+        t = tracegen.Trace(pools if regions else pools[:2], regions=regions,
+                           starts=[0x20000000, 0x20000010, 0x21000000][:3 if regions else 2])
+        t.record('malloc', size=8, result=0x20000000, caller=0x100)
+        t.record('poolalloc_malloc_in', size=8, region=bad, result=0, caller=0x104)
+        t.end()
+        path = tmp / ('no-such-region-%d.trace' % bad)
+        path.write_bytes(t.data())
+        p = run('report', path)
+        heap = sections(p.stdout).get('heap', p.stdout) if regions else p.stdout
+        check('poolalloc_malloc_in(%d, 8) in a %s-region trace: read, an invalid request of heap\'s'
+              % (bad, 'two' if regions else 'one'),
+              p.returncode == 0 and re.search(r'^requests: 2 allocations \(1 failed in the trace, 1 invalid\)',
+                                              heap, re.M) is not None, p.stdout + p.stderr)
 
 
 def region_budgets(tmp, crafted):
