@@ -4,7 +4,7 @@
 
     test/doc_commands.py [--work DIR] [FILE...]
 
-FILEs default to README.md and every doc/*.md.  For each file that has
+FILEs default to README.md, every doc/*.md and the manuals (MANUALS).  For each file that has
 ```sh code blocks, a scratch copy of the repository (the files git tracks)
 is made under --work, and the file's blocks run there in order, each with
 `bash -e -o pipefail`, so a block may rely on the ones before it (a build
@@ -24,6 +24,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The manuals beside the code they describe, whose examples run too.
+MANUALS = ['tools/tune/README.md']
 BLOCK = re.compile(r'^```sh\n(.*?)^```', re.M | re.S)
 
 
@@ -80,8 +82,8 @@ def main():
     ap.add_argument('--work', default=os.path.join(ROOT, 'build-docs'))
     ap.add_argument('files', nargs='*')
     a = ap.parse_args()
-    files = a.files or ['README.md'] + sorted(os.path.join('doc', f) for f in os.listdir(os.path.join(ROOT, 'doc'))
-                                              if f.endswith('.md'))
+    files = a.files or (['README.md'] + sorted(os.path.join('doc', f) for f in os.listdir(os.path.join(ROOT, 'doc'))
+                                               if f.endswith('.md')) + MANUALS)
     ci = ci_commands()
     failed = 0
     for path in files:

@@ -101,7 +101,8 @@ for e in json.load(open(sys.argv[1])):
     echo "clang-tidy FAILED: no host build to read compile_commands.json from"; failed=$((failed + 1))
   fi
   if cppcheck --quiet --inline-suppr --error-exitcode=1 -UPOOLALLOC_TEST_SYNC --enable=warning,style,performance,portability --std=c11 \
-      -I include -I src -I "$root/host" -I "$root/host/include" src/*.c test/*.c cross/newlib/*.c examples/*.c >"$root/cppcheck.log" 2>&1; then
+      -I include -I src -I tools/tune -I "$root/host" -I "$root/host/include" src/*.c test/*.c cross/newlib/*.c examples/*.c \
+      tools/tune/*.c tools/tune/tests/*.c tools/tune/fuzz/*.c >"$root/cppcheck.log" 2>&1; then
     echo "cppcheck OK"; passed=$((passed + 1))
   else
     echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1))

@@ -107,6 +107,7 @@ static void layer(const uint64_t *cand, const uint64_t *peak, size_t n, int64_t 
             if (!dominated) {
                 while (tail > head && hull[tail - 1].slope == slope)
                     tail--;
+                // cppcheck-suppress knownConditionTrueFalse ; false positive: the loop above may leave 2 or more
                 while (tail - head >= 2 && useless(&hull[tail - 2], &hull[tail - 1], &l))
                     tail--;
                 hull[tail++] = l;
