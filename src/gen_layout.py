@@ -4,7 +4,10 @@
 
 Run by meson.build at configure time: first with --check (prints the layout,
 or an error that names the bad entry and what would be valid, exit 1), then
-once per generated file (--emit header|source|ldscript, output on stdout).
+once per generated file (--emit header|source|ldscript|public, output on
+stdout); or once for all four (--emit all --outdir DIR: the source on
+stdout, for meson's configure_file to capture, and the other files of
+EMITTED written into DIR; the test and benchmark library variants use it).
 
 Layout rules (doc/design.md, "Layout rules"):
   * each entry is BLOCK:CAPACITY, decimal, both > 0, blocks distinct;
@@ -32,6 +35,7 @@ from either end.
 
 import argparse
 import bisect
+import os
 import re
 import sys
 import zlib
@@ -89,6 +93,9 @@ def check_symbol(option, name):
                           "expression to it with -Wl,--defsym" % (option, name.replace('\n', ' ')))
 
 
+# What --emit writes, and the file each goes to.
+EMITTED = {'source': 'pool_layout.c', 'header': 'pool_layout.h', 'public': 'poolalloc_regions.h',
+           'ldscript': 'poolalloc.ld'}
 DEFAULT_REGION = 'heap'      # the region malloc serves, on the heap symbols
 REGION_NAME_RE = re.compile(r'^[a-z][a-z0-9_]*$')
 REGION_NAME_MAX = 30         # a trace records it in 30 bytes (src/trace.c asserts the match)
@@ -704,7 +711,8 @@ def main(argv=None):
     ap.add_argument('--libc', default='host', help='picolibc, newlib, newlib-nano or host')
     ap.add_argument('--cpu', default='host', help='the target CPU, for the build marker')
     ap.add_argument('--regions', default='', help='extra regions: NAME:START_SYMBOL:END_SYMBOL,...')
-    ap.add_argument('--emit', choices=['check', 'header', 'source', 'ldscript', 'public'], default='check')
+    ap.add_argument('--emit', choices=['check', 'all'] + list(EMITTED), default='check')
+    ap.add_argument('--outdir', help='with --emit all: the directory the files go to')
     ap.add_argument('pools', nargs='*', help='[REGION@]BLOCK:CAPACITY entries')
     args = ap.parse_args(argv)
     # Meson hands an array option over as separate arguments; accept a single
@@ -741,14 +749,24 @@ def main(argv=None):
             print(layout[0].lay.summary())
         else:
             print('\n'.join(r.lay.summary(r.name, r.first) for r in layout))
-    elif args.emit == 'header':
-        sys.stdout.write(emit_header(layout, pools_arg))
-    elif args.emit == 'public':
-        sys.stdout.write(emit_public_header(layout, pools_arg))
-    elif args.emit == 'source':
-        sys.stdout.write(emit_source(layout, pools_arg, build_marker(layout, args.libc, args.cpu)))
-    else:
-        sys.stdout.write(emit_ldscript(layout, pools_arg, args.libc, args.cpu, args.stack_limit))
+        return 0
+    texts = {
+        'header': lambda: emit_header(layout, pools_arg),
+        'public': lambda: emit_public_header(layout, pools_arg),
+        'source': lambda: emit_source(layout, pools_arg, build_marker(layout, args.libc, args.cpu)),
+        'ldscript': lambda: emit_ldscript(layout, pools_arg, args.libc, args.cpu, args.stack_limit),
+    }
+    if args.emit != 'all':
+        sys.stdout.write(texts[args.emit]())
+        return 0
+    if not args.outdir:
+        print('poolalloc: --emit all needs --outdir DIR', file=sys.stderr)
+        return 2
+    for emit, name in EMITTED.items():
+        if emit != 'source':
+            with open(os.path.join(args.outdir, name), 'w') as f:
+                f.write(texts[emit]())
+    sys.stdout.write(texts['source']())
     return 0
 
 

@@ -292,6 +292,30 @@ def check_meson(gen, meson, source_root):
               '-Dalignment=1073741824 with a bad entry rejected, -Dpools=8:4 accepted')
 
 
+def check_emit_all(gen):
+    """--emit all (the variants' one generator run) prints the source and
+    writes each other file exactly as its own --emit would."""
+    pools = ['8:4', '32:2', 'dma@64:2']
+    extra = ['--regions', 'dma:__dma_start:__dma_end']
+    with tempfile.TemporaryDirectory() as out:
+        r, shown = run_gen(gen, pools, emit='all', extra=extra + ['--outdir', out])
+        if r.returncode != 0:
+            return fail('%s: exit %d: %s' % (shown, r.returncode, r.stderr))
+        module = _gen_module
+        for emit, name in module.EMITTED.items():
+            one, _ = run_gen(gen, pools, emit=emit, extra=extra)
+            if emit == 'source':
+                got = r.stdout
+            else:
+                with open(os.path.join(out, name)) as f:
+                    got = f.read()
+            if one.returncode != 0 or got != one.stdout:
+                fail('--emit all: %s differs from --emit %s' % (name, emit))
+    r, shown = run_gen(gen, pools, emit='all', extra=extra)
+    if r.returncode != 2 or '--emit all needs --outdir' not in r.stderr:
+        fail('%s without --outdir: exit %d, %r' % (shown, r.returncode, r.stderr))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--gen-layout', required=True, help='path of src/gen_layout.py')
@@ -299,6 +323,7 @@ def main():
     ap.add_argument('--source-root', required=True, help='the poolalloc source tree')
     a = ap.parse_args()
     check_generator(a.gen_layout)
+    check_emit_all(a.gen_layout)
     check_runaway(a.gen_layout)
     check_meson(a.gen_layout, a.meson, a.source_root)
     if failures:
