@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from trace_run import Failed, record_trace, run
+from trace_run import Failed, add_common_arguments, record_trace, run
 
 HEAP = 4096
 HEAP_ARG = '4K'
@@ -54,11 +54,8 @@ def tune(build):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--source-root', default=os.path.dirname(here))
-    ap.add_argument('--meson', default=shutil.which('meson') or 'meson')
-    ap.add_argument('--keep', help='work in this directory and keep it')
+    add_common_arguments(ap)
     args = ap.parse_args()
     start = time.time()
     tmp = args.keep or tempfile.mkdtemp(prefix='poolalloc-trace-e2e-')

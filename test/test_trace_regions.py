@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-from trace_run import Failed, record_trace, run
+from trace_run import Failed, add_common_arguments, record_trace, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tools', 'tune'))
@@ -173,9 +173,7 @@ def check_generate(gen):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--tune', required=True, help='the poolalloc-tune executable')
-    ap.add_argument('--source-root', default=os.path.dirname(HERE))
-    ap.add_argument('--meson', default=shutil.which('meson') or 'meson')
-    ap.add_argument('--keep', help='work in this directory and keep it')
+    add_common_arguments(ap)
     args = ap.parse_args()
     start = time.time()
     tmp = args.keep or tempfile.mkdtemp(prefix='poolalloc-trace-regions-')

@@ -4,8 +4,11 @@ test_trace_regions.py): running a command that must succeed, and running a
 firmware under QEMU in a directory of its own, where the recorder's
 semihosting sink leaves poolalloc.trace."""
 import os
+import shutil
 import subprocess
 import sys
+
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Failed(Exception):
@@ -32,3 +35,10 @@ def record_trace(source_root, elf, rundir):
     if not os.path.exists(trace):
         raise Failed('%s left no poolalloc.trace in %s; its output:\n%s' % (elf, rundir, out))
     return out, trace
+
+
+def add_common_arguments(ap):
+    """The options every end-to-end trace test takes."""
+    ap.add_argument('--source-root', default=SOURCE_ROOT)
+    ap.add_argument('--meson', default=shutil.which('meson') or 'meson')
+    ap.add_argument('--keep', help='work in this directory and keep it')
