@@ -136,5 +136,6 @@ int main(void)
     test_each_region();
     test_realloc_stays();
     test_no_spill();
+    poolalloc_malloc_stats(); /* a heading per region, named: test/meson.build checks them */
     return check_finish("test_regions");
 }
