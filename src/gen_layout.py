@@ -116,6 +116,9 @@ def parse_regions(entries, heap_start, heap_end):
             raise LayoutError("regions entry '%s': region name '%s' is not lower-case letters, digits "
                               "and '_' starting with a letter (it names POOLALLOC_REGION_%s)"
                               % (shown(e), shown(name), shown(name).upper()))
+        if name == 'count':
+            raise LayoutError("regions entry '%s': region name 'count' is reserved (POOLALLOC_REGION_COUNT "
+                              "is the number of regions)" % shown(e))
         if len(name) > REGION_NAME_MAX:
             raise LayoutError("regions entry '%s': region name '%s' is longer than %d characters"
                               % (shown(e), shown(name), REGION_NAME_MAX))
@@ -367,8 +370,11 @@ class Region:
     def __init__(self, name, start, end, lay, first):
         self.name, self.start, self.end, self.lay, self.first = name, start, end, lay, first
         self.stop = first + lay.count                  # one past its last pool
-        self.macro = '' if first == 0 else '_' + name.upper()   # region 0: today's names
-        self.func = '' if first == 0 else '_' + name
+        # Suffixes of the region's generated names (region 0: none).  Two
+        # underscores: no suffix is a word of another generated name, which
+        # one underscore would allow (region 'align': POOL_BASE_ALIGN).
+        self.macro = '' if first == 0 else '__' + name.upper()
+        self.func = '' if first == 0 else '__' + name
 
 
 def emit_offset_lookup(r):
@@ -641,15 +647,15 @@ LIBC_CHECKS = {
 def emit_extra_region_ldscript(r):
     """Place an extra region's pools and fail the link, naming the region,
     when they do not fit it."""
-    a, n = r.lay.base_align, r.name
-    return ['__poolalloc_base_%s = ALIGN(%s, %d);' % (n, r.start, a),
-            '__poolalloc_end_%s = __poolalloc_base_%s + %d;' % (n, n, r.lay.total),
+    a, n, f = r.lay.base_align, r.name, r.func
+    return ['__poolalloc_base%s = ALIGN(%s, %d);' % (f, r.start, a),
+            '__poolalloc_end%s = __poolalloc_base%s + %d;' % (f, f, r.lay.total),
             'ASSERT(%s <= %s, "poolalloc: region %s: %s is above %s: the region is empty or reversed")'
             % (r.start, r.end, n, r.start, r.end),
-            'ASSERT(__poolalloc_base_%s >= %s && __poolalloc_end_%s <= %s, "poolalloc: region %s: its pools '
+            'ASSERT(__poolalloc_base%s >= %s && __poolalloc_end%s <= %s, "poolalloc: region %s: its pools '
             'need %d bytes from %s rounded up to %d (up to %d bytes more) but %s..%s is smaller: enlarge '
             'the region or shrink its -Dpools entries (%s@...)")'
-            % (n, r.start, n, r.end, n, r.lay.total, r.start, a, a - 1, r.start, r.end, n)]
+            % (f, r.start, f, r.end, n, r.lay.total, r.start, a, a - 1, r.start, r.end, n)]
 
 
 def emit_disjoint_ldscript(regions):

@@ -22,8 +22,12 @@ Proves that
      and for -Dalignment=1073741824 with a bad entry (within MESON_SECONDS),
      and succeeds for -Dpools=8:4.
 
+  5. region names: 'count' is refused; names that read as words of
+     generated names ('align', 'in', 'in_extra', 'x' beside 'align_x', ...)
+     give a library that compiles (with --cc, a host build's compiler).
+
 Usage: test_configure.py --gen-layout src/gen_layout.py --meson MESON
-                         --source-root DIR
+                         --source-root DIR [--cc CC... --config-dir DIR --source FILE...]
 """
 import argparse
 import contextlib
@@ -292,6 +296,39 @@ def check_meson(gen, meson, source_root):
               '-Dalignment=1073741824 with a bad entry rejected, -Dpools=8:4 accepted')
 
 
+# Region names that once collided with other generated or library names
+# (POOL_BASE_ALIGN, pool_for_size_in, pool_for_size_in_extra, and a
+# POOL_BASE_ALIGN_X of region x with region align_x's POOL_BASE_ALIGN).
+TRICKY_REGION_NAMES = ['align', 'in', 'in_extra', 'x', 'align_x', 'count_x', 'heap_x']
+
+
+def check_region_names(gen, cc, config_dir, source_root, sources):
+    """'count' is refused (POOLALLOC_REGION_COUNT); names that look like
+    words of generated names build: every library source compiles with the
+    layout of regions named so (a host build's compiler and configuration)."""
+    r, shown = run_gen(gen, ['8:4', 'count@16:2'], extra=['--regions', 'count:__a:__b'])
+    if r.returncode != 1 or "region name 'count' is reserved" not in r.stderr:
+        fail('%s: exit %d, %r (expected the reserved-name error)' % (shown, r.returncode, r.stderr))
+    if not cc:
+        return
+    regions = ','.join('%s:__%s_start:__%s_end' % (n, n, n) for n in TRICKY_REGION_NAMES)
+    pools = ['8:4', '16:2'] + ['%s@%d:2' % (n, 8 << (i % 3)) for i, n in enumerate(TRICKY_REGION_NAMES)]
+    with tempfile.TemporaryDirectory() as out:
+        r, shown = run_gen(gen, pools, emit='all', extra=['--regions', regions, '--outdir', out])
+        if r.returncode != 0:
+            return fail('%s: exit %d: %s' % (shown, r.returncode, r.stderr))
+        with open(os.path.join(out, 'pool_layout.c'), 'w') as f:
+            f.write(r.stdout)
+        cmd = cc + ['-std=gnu11', '-fsyntax-only', '-Wall', '-Wextra', '-Werror', '-I', out, '-I', config_dir,
+                    '-I', os.path.join(config_dir, 'include'),   # poolalloc_version.h
+                    '-I', os.path.join(source_root, 'include'), '-I', os.path.join(source_root, 'src'),
+                    os.path.join(out, 'pool_layout.c')] + sources
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            fail('regions named %s: the library does not compile:\n$ %s\n%s'
+                 % (', '.join(TRICKY_REGION_NAMES), ' '.join(cmd), p.stderr[-2000:]))
+
+
 def check_emit_all(gen):
     """--emit all (the variants' one generator run) prints the source and
     writes each other file exactly as its own --emit would."""
@@ -321,8 +358,12 @@ def main():
     ap.add_argument('--gen-layout', required=True, help='path of src/gen_layout.py')
     ap.add_argument('--meson', required=True, help='meson program, for the real `meson setup` checks')
     ap.add_argument('--source-root', required=True, help='the poolalloc source tree')
+    ap.add_argument('--cc', action='append', default=[], help='a host build\'s C compiler (words)')
+    ap.add_argument('--config-dir', help='the directory of that build\'s poolalloc_config.h')
+    ap.add_argument('--source', action='append', default=[], help='a library source, compiled by the name check')
     a = ap.parse_args()
     check_generator(a.gen_layout)
+    check_region_names(a.gen_layout, a.cc, a.config_dir, a.source_root, a.source)
     check_emit_all(a.gen_layout)
     check_runaway(a.gen_layout)
     check_meson(a.gen_layout, a.meson, a.source_root)

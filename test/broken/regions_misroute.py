@@ -4,7 +4,7 @@
 extra region routes its blocks to the wrong pools.
 
 Algorithm: run src/gen_layout.py with the given arguments (--emit source),
-then, in the region's pointer -> pool table (pool_address_lookup_NAME),
+then, in the region's pointer -> pool table (pool_address_lookup__NAME),
 give every entry as an index within the region instead of a global pool
 index: the region's first pool index is not added (the entries are global,
 region by region, so the smallest entry is that first index).  A pointer of
@@ -22,7 +22,7 @@ import sys
 
 
 def misroute(source, region):
-    table = re.compile(r'(const uint8_t pool_address_lookup_%s\[[A-Z_]+\] = \{\n)(.*?)(\n\};)' % region, re.S)
+    table = re.compile(r'(const uint8_t pool_address_lookup__%s\[[A-Z_]+\] = \{\n)(.*?)(\n\};)' % region, re.S)
     m = table.search(source)
     if m is None:
         raise SystemExit('regions_misroute: no address table for region %s in the generated source' % region)
