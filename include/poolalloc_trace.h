@@ -23,6 +23,7 @@
 #define POOLALLOC_TRACE_OLDEST_VERSION 1u /* readers accept versions from this one on */
 #define POOLALLOC_TRACE_MAX_POOLS 255u    /* pool_count is 1 to this */
 #define POOLALLOC_TRACE_REGIONS_SINCE 3u  /* the first version with a region table */
+#define POOLALLOC_TRACE_DEFAULT_REGION "heap" /* region 0's name: the one malloc serves */
 
 /* Bits of the header's flags field, and of a record's flags field. */
 #define POOLALLOC_TRACE_HEADER_FALLBACK 0x01u /* built with -Dfallback=true */
@@ -60,7 +61,8 @@
  * follows the pool table at r * its size; the header's header_size says how
  * many there are.  Pools are numbered region by region, so region r's pools
  * are the POOL_COUNT pools after region r - 1's.  NAME is the region's name
- * from -Dregions (region 0: "heap"), padded with NULs.
+ * from -Dregions (region 0: POOLALLOC_TRACE_DEFAULT_REGION), padded with
+ * NULs.
  */
 #define POOLALLOC_TRACE_REGION_FIELDS(X)           \
     X(REGION, POOL_COUNT, 0, 0, 2, 0)              \

@@ -96,7 +96,8 @@ def check_symbol(option, name):
 # What --emit writes, and the file each goes to.
 EMITTED = {'source': 'pool_layout.c', 'header': 'pool_layout.h', 'public': 'poolalloc_regions.h',
            'ldscript': 'poolalloc.ld'}
-DEFAULT_REGION = 'heap'      # the region malloc serves, on the heap symbols
+DEFAULT_REGION = 'heap'      # the region malloc serves, on the heap symbols; a trace names it so
+                             # (POOLALLOC_TRACE_DEFAULT_REGION, include/poolalloc_trace.h)
 REGION_NAME_RE = re.compile(r'^[a-z][a-z0-9_]*$')
 REGION_NAME_MAX = 30         # a trace records it in 30 bytes (src/trace.c asserts the match)
 TAGGED_RE = re.compile(r'^([^@]*)@(.*)$')

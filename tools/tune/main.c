@@ -23,6 +23,9 @@
 #define BAR_WIDTH 40u
 #define SVG_SAMPLES 800u
 #define POOLALLOC_TUNE_MAX_TRACES 64
+/* generate's words: the traces, a --heap-size NAME=SIZE per region (at
+ * most one region per pool) and the other options. */
+#define POOLALLOC_TUNE_MAX_ARGS ((int)(POOLALLOC_TUNE_MAX_TRACES + 2 * POOLALLOC_TRACE_MAX_POOLS + 16))
 
 static const char usage_text[] =
     "usage: poolalloc-tune report TRACE [--region NAME] [--svg FILE [--pools LAYOUT]]\n"
@@ -593,7 +596,8 @@ static int report_trace(const struct report_args *a, const struct trace *t, cons
 /* The regions of a multi-region trace: name, pools, recorded layout. */
 static void print_region_table(const struct trace *t)
 {
-    printf("regions: %u, each reported on its own below (pool numbers are the trace's)\n", t->region_count);
+    printf("regions: %u, each reported on its own below (a region's tables number its pools from 0)\n",
+           t->region_count);
     int width = 4;
     for (unsigned r = 0; r < t->region_count; r++)
         if ((int)strlen(t->regions[r].name) > width)
@@ -697,7 +701,7 @@ struct gen_args {
         const char *name;    /* argv's, name_len bytes */
         size_t name_len;
         uint64_t size;
-    } budgets[POOLALLOC_TUNE_MAX_TRACES];
+    } budgets[POOLALLOC_TRACE_MAX_POOLS];   /* one per region at most */
     size_t budget_count;
 };
 
@@ -709,6 +713,8 @@ static const char *add_budget(struct gen_args *g, const char *name, size_t len, 
             return "generate: --heap-size %s: a second budget for that region";
     if (len == 0)
         return "generate: --heap-size %s: no region name before '='";
+    if (g->budget_count == sizeof g->budgets / sizeof g->budgets[0])
+        return "generate: --heap-size %s: more budgets than a build can have regions";
     g->budgets[g->budget_count++] = (struct region_budget){ name, len, n };
     return NULL;
 }
@@ -783,6 +789,8 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
         if (option == NULL) {
             if (a[0] == '-' && a[1] != '\0')
                 return usage_error("generate: unknown option %s", a);
+            if (g->path_count == POOLALLOC_TUNE_MAX_TRACES)
+                return usage_error("generate: more than %d traces", POOLALLOC_TUNE_MAX_TRACES);
             g->paths[g->path_count++] = a;
             continue;
         }
@@ -1166,8 +1174,9 @@ static int generate_regions(const struct trace *ts, struct gen_args *g, const ui
             printf("DOES NOT FIT: region %s needs at least %llu bytes, its budget is %llu\n", t->regions[r].name,
                    (unsigned long long)outs[r].needed, (unsigned long long)budget[r]);
     if (rc == 0 && fits && pools > POOLALLOC_TRACE_MAX_POOLS)
-        printf("DOES NOT FIT: the regions need %zu pools, a build has at most %u (--max-pools)\n", pools,
-               POOLALLOC_TRACE_MAX_POOLS);
+        printf("DOES NOT FIT: the regions need %zu pools, a build has at most %u (--max-pools N limits each "
+               "region: give N <= %u / %u regions)\n", pools, POOLALLOC_TRACE_MAX_POOLS, POOLALLOC_TRACE_MAX_POOLS,
+               t->region_count);
     if (rc == 0 && (!fits || pools > POOLALLOC_TRACE_MAX_POOLS))
         rc = 3;
     if (rc == 0) {
@@ -1210,8 +1219,8 @@ static int cmd_generate(int argc, char **argv)
 {
     const char *paths[POOLALLOC_TUNE_MAX_TRACES];
     struct gen_args g = { .paths = paths };
-    if (argc > POOLALLOC_TUNE_MAX_TRACES)
-        return usage_error("generate: more than %d arguments", POOLALLOC_TUNE_MAX_TRACES);
+    if (argc > POOLALLOC_TUNE_MAX_ARGS)
+        return usage_error("generate: more than %d arguments", POOLALLOC_TUNE_MAX_ARGS);
     if (parse_generate(argc, argv, &g) != 0)
         return 2;
     struct trace *ts = calloc(g.path_count + 1, sizeof *ts);

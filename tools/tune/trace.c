@@ -170,7 +170,7 @@ static int read_region_name(const uint8_t *field, size_t off, unsigned r, struct
 static int parse_region_table(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err)
 {
     if (t->region_count == 1) {
-        memcpy(t->regions[0].name, "heap", sizeof "heap");
+        memcpy(t->regions[0].name, POOLALLOC_TRACE_DEFAULT_REGION, sizeof POOLALLOC_TRACE_DEFAULT_REGION);
         t->regions[0].first_pool = 0;
         t->regions[0].pool_count = t->pool_count;
         return 0;
@@ -191,6 +191,9 @@ static int parse_region_table(const uint8_t *buf, size_t len, struct trace *t, s
         if (read_region_name(buf + off + POOLALLOC_TRACE_REGION_NAME_AT, off + POOLALLOC_TRACE_REGION_NAME_AT, r,
                              region, err) != 0)
             return -1;
+        if (r == 0 && strcmp(region->name, POOLALLOC_TRACE_DEFAULT_REGION) != 0)
+            return fail(err, off + POOLALLOC_TRACE_REGION_NAME_AT, "region 0: named '%s'; the default region is "
+                        "named '%s'", region->name, POOLALLOC_TRACE_DEFAULT_REGION);
         for (unsigned q = 0; q < r; q++)
             if (strcmp(t->regions[q].name, region->name) == 0)
                 return fail(err, off + POOLALLOC_TRACE_REGION_NAME_AT, "region %u: named '%s' like region %u", r,
@@ -248,7 +251,7 @@ static int parse_header(const uint8_t *buf, size_t len, struct trace *t, struct 
 }
 
 /* Check one record's fields; 0 or -1 with err. */
-static int check_record(const struct trace_event *e, unsigned w, struct trace_error *err)
+static int check_record(const struct trace_event *e, unsigned w, unsigned version, struct trace_error *err)
 {
     static const char *const field_name[4] = { "size", "align", "result", "old" };
     const size_t field_at[4] = { POOLALLOC_TRACE_AT(RECORD, SIZE, w), POOLALLOC_TRACE_AT(RECORD, ALIGN, w),
@@ -256,9 +259,14 @@ static int check_record(const struct trace_event *e, unsigned w, struct trace_er
     const uint64_t value[4] = { e->size, e->align, e->result, e->old };
     size_t off = e->offset;
     const struct op_info *op = find_op(e->op);
-    if (op == NULL)
-        return fail(err, off + POOLALLOC_TRACE_RECORD_OP_AT, "unknown operation %u", e->op);
+    bool before_regions = version < POOLALLOC_TRACE_REGIONS_SINCE;  /* no region field, no op 12 */
+    if (op == NULL || (before_regions && e->op == POOLALLOC_TRACE_OP_MALLOC_IN))
+        return fail(err, off + POOLALLOC_TRACE_RECORD_OP_AT, "unknown operation %u%s", e->op,
+                    op == NULL ? "" : " (poolalloc_malloc_in is a version 3 operation)");
     const char *name = op->name;
+    if (before_regions && e->region != 0)
+        return fail(err, off + POOLALLOC_TRACE_RECORD_REGION_AT, "%s record: reserved field is %u, must be 0 "
+                    "(a version %u trace)", name, e->region, version);
     if ((e->flags & ~POOLALLOC_TRACE_RECORD_IN_IRQ) != 0)
         return fail(err, off + POOLALLOC_TRACE_RECORD_FLAGS_AT, "%s record: unknown flag bits 0x%02x", name, e->flags);
     if ((op->uses & USES_REGION) == 0 && e->region != 0)
@@ -327,7 +335,7 @@ static int parse_record(const uint8_t *buf, size_t pos, struct trace *t, uint32_
     unsigned w = t->pointer_size;
     struct trace_event *e = &t->events[t->event_count];
     read_record(buf + pos, pos, w, e);
-    if (check_record(e, w, err) != 0)
+    if (check_record(e, w, t->version, err) != 0)
         return -1;
     if (t->has_end)
         return fail(err, pos, "%s record after the END record", trace_op_name(e->op));

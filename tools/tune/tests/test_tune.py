@@ -331,6 +331,7 @@ def main():
     region_table_errors(tmp)
     region_sections(tmp)
     no_such_region(tmp)
+    many_regions(tmp)
     region_budgets(tmp, crafted)
     region_layouts(tmp)
 
@@ -466,8 +467,8 @@ def configure_line(text):
 
 def three_regions():
     """Three regions (fast below the heap in memory), with a stray free of
-    an address in fast's pools, one outside every pool (region 0's) and a
-    failed poolalloc_malloc_in."""
+    an address in fast's pools, one outside every pool (region 0's), a
+    failed poolalloc_malloc_in and a realloc(p, 0) of a fast block."""
     w = tracegen.Regions([('heap', [(8, 4), (32, 2)], 0x20000000), ('dma', [(64, 2)], 0x20010000),
                           ('fast', [(16, 8), (128, 2)], 0x10000000)])
     h = [w.malloc(n) for n in (4, 8, 30)]
@@ -484,6 +485,7 @@ def three_regions():
     w.free(d)
     w.realloc(h[0], 32)
     w.free(h[2])
+    w.realloc(f[4], 0)                                  # realloc(p, 0) frees p, in fast
     w.end()
     return w
 
@@ -505,6 +507,13 @@ def region_table_errors(tmp):
 
     def trace(regions, records=(), pool_list=pools):
         t = tracegen.Trace(pool_list, regions=regions)
+        for op, fields in records:
+            t.record(op, **fields)
+        t.end()
+        return t.data()
+
+    def old_version(records):
+        t = tracegen.Trace(pools, version=2)
         for op, fields in records:
             t.record(op, **fields)
         t.end()
@@ -537,6 +546,14 @@ def region_table_errors(tmp):
         ('region table cut', good[:table + entry + 3], table + entry + 3, 'truncated region table'),
         ('region on malloc', trace([('heap', 3), ('dma', 1)], [('malloc', dict(size=8, region=1))]),
          first + region_field, 'malloc record: field region must be 0, is 1'),
+        ('region 0 not heap', trace([('main', 3), ('dma', 1)]), table + name_at,
+         "region 0: named 'main'; the default region is named 'heap'"),
+        ('region 0 not heap, heap later', trace([('main', 3), ('heap', 1)]), table + name_at,
+         "region 0: named 'main'"),
+        ('version 2 with poolalloc_malloc_in', old_version([('poolalloc_malloc_in', dict(size=8))]),
+         fmt.header_size(len(pools), w4), 'unknown operation 12 (poolalloc_malloc_in is a version 3 operation)'),
+        ('version 2 with a region field', old_version([('malloc', dict(size=8, region=1))]),
+         fmt.header_size(len(pools), w4) + region_field, 'malloc record: reserved field is 1, must be 0'),
     ]
     for name, blob, offset, words in cases:
         path = tmp / ('bad-%s.trace' % name.replace(' ', '-'))
@@ -612,6 +629,30 @@ def no_such_region(tmp):
               % (bad, 'two' if regions else 'one'),
               p.returncode == 0 and re.search(r'^requests: 2 allocations \(1 failed in the trace, 1 invalid\)',
                                               heap, re.M) is not None, p.stdout + p.stderr)
+
+
+def many_regions(tmp):
+    """A build may have up to 255 regions (one pool each): generate takes a
+    budget for each of 70, and refuses more budgets than regions can exist
+    and more than 64 traces, in one line each."""
+    n = 70
+    names = ['heap'] + ['r%d' % i for i in range(1, n)]
+    t = tracegen.Trace([(8, 2)] * n, regions=[(name, 1) for name in names])
+    for r in range(n):
+        t.record('poolalloc_malloc_in', size=8, region=r, result=0x20000000 + 8 * r, caller=0x100)
+    t.end()
+    path = tmp / 'many-regions.trace'
+    path.write_bytes(t.data())
+    budgets = [a for name in names for a in ('--heap-size', '%s=64' % name)]
+    p = run('generate', path, *budgets)
+    line = configure_line(p.stdout) or ''
+    check('70 regions: generate exit 0, a pool per region', p.returncode == 0 and len(line.split(',')) == n,
+          p.stdout[-2000:] + p.stderr)
+    p = run('generate', path, *(budgets + [a for i in range(n, 256) for a in ('--heap-size', 'x%d=64' % i)]))
+    check('256 budgets: refused', p.returncode == 2 and 'more budgets than a build can have regions' in p.stderr,
+          p.stderr)
+    p = run('generate', *([path] * 65), '--heap-size', '1K')
+    check('65 traces: refused', p.returncode == 2 and 'more than 64 traces' in p.stderr, p.stderr)
 
 
 def region_budgets(tmp, crafted):

@@ -225,7 +225,14 @@ class Regions:
             self._give(p)
 
     def realloc(self, p, n, caller=0x108):
+        """realloc(p, n) as the allocator does it: realloc(p, 0) frees p and
+        returns NULL; in place while the block holds n; else a new block
+        of p's region (p stays when there is none)."""
         region = self.region_of(p) or 'heap'
+        if p and n == 0:
+            self._give(p)
+            self._record(region, 'realloc', size=0, old=p, result=0, caller=caller)
+            return 0
         if p and n <= self.pools[self.pool_of[p]][1]:
             new = p
         else:
