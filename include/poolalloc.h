@@ -62,7 +62,7 @@ size_t poolalloc_usable_size(void *ptr);
 void *poolalloc_malloc_in(unsigned region, size_t size);
 
 /* SVID/GNU statistics.  struct mallinfo is the C library's (<malloc.h>):
- * arena = bytes of all pools, uordblks = bytes of blocks in use, fordblks =
+ * arena = bytes of all pools (of every region), uordblks = bytes of blocks in use, fordblks =
  * the rest, ordblks = free blocks.  malloc_stats prints a per-pool table on
  * stderr.  mallopt and malloc_trim have nothing to tune and return 0. */
 struct mallinfo;
