@@ -30,7 +30,7 @@
 static const char usage_text[] =
     "usage: poolalloc-tune report TRACE [--region NAME] [--svg FILE [--pools LAYOUT]]\n"
     "       poolalloc-tune generate TRACE... --heap-size SIZE [--heap-size NAME=SIZE]... [--max-pools N]\n"
-    "                               [--alignment A] [--headroom PCT] [--no-fallback]\n"
+    "                               [--alignment A] [--alignment NAME=A]... [--headroom PCT] [--no-fallback]\n"
     "       poolalloc-tune replay TRACE --pools LAYOUT [--fallback on|off] [--alignment A]\n"
     "       poolalloc-tune --help\n"
     "\n"
@@ -65,7 +65,9 @@ static const char usage_text[] =
     "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes);\n"
     "                            NAME=SIZE: region NAME's (see Several regions)\n"
     "          --max-pools N     at most N pools (default and maximum 255)\n"
-    "          --alignment A     the -Dalignment of the new build (default: the trace's)\n"
+    "          --alignment A     the -Dalignment of the new build (default: the trace's);\n"
+    "                            NAME=A: region NAME's blocks are multiples of A (DMA\n"
+    "                            buffers on whole cache lines: dma=32)\n"
     "          --no-fallback     only layouts that work with -Dfallback=false\n"
     "          --headroom PCT    spare blocks = PCT% of each pool's peak (rounded up),\n"
     "                            leaving the rest of the budget unused; 0 = the bare\n"
@@ -696,26 +698,31 @@ struct gen_args {
     bool have_heap, have_alignment;
     bool no_fallback;        /* --no-fallback: only layouts that serve with fallback off */
     /* --heap-size NAME=SIZE: region NAME's budget (heap: --heap-size SIZE,
-     * the default region's, or the one region's). */
-    struct region_budget {
-        const char *name;    /* argv's, name_len bytes */
-        size_t name_len;
-        uint64_t size;
-    } budgets[POOLALLOC_TRACE_MAX_POOLS];   /* one per region at most */
-    size_t budget_count;
+     * the default region's, or the one region's); --alignment NAME=A:
+     * region NAME's blocks are multiples of A (DMA buffers on whole cache
+     * lines), -Dalignment stays --alignment A's. */
+    struct region_values {
+        struct region_value {
+            const char *name;    /* argv's, name_len bytes */
+            size_t name_len;
+            uint64_t value;
+        } v[POOLALLOC_TRACE_MAX_POOLS];   /* one per region at most */
+        size_t count;
+    } budgets, aligns;
 };
 
-/* --heap-size NAME=SIZE: one budget per name; NULL, or the message. */
-static const char *add_budget(struct gen_args *g, const char *name, size_t len, uint64_t n)
+/* NAME=VALUE into *list, one per name; NULL, or the message (two %s: the
+ * option and its argument). */
+static const char *add_region_value(struct region_values *list, const char *name, size_t len, uint64_t n)
 {
-    for (size_t i = 0; i < g->budget_count; i++)
-        if (g->budgets[i].name_len == len && memcmp(g->budgets[i].name, name, len) == 0)
-            return "generate: --heap-size %s: a second budget for that region";
+    for (size_t i = 0; i < list->count; i++)
+        if (list->v[i].name_len == len && memcmp(list->v[i].name, name, len) == 0)
+            return "generate: %s %s: a second value for that region";
     if (len == 0)
-        return "generate: --heap-size %s: no region name before '='";
-    if (g->budget_count == sizeof g->budgets / sizeof g->budgets[0])
-        return "generate: --heap-size %s: more budgets than a build can have regions";
-    g->budgets[g->budget_count++] = (struct region_budget){ name, len, n };
+        return "generate: %s %s: no region name before '='";
+    if (list->count == sizeof list->v / sizeof list->v[0])
+        return "generate: %s %s: more regions than a build can have";
+    list->v[list->count++] = (struct region_value){ name, len, n };
     return NULL;
 }
 
@@ -797,8 +804,9 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
         const char *v = option_value(argc, argv, &i), *arg = v, *eq = NULL;
         if (v == NULL)
             return usage_error("generate: %s needs a value", option->name);
-        if (option->set == set_heap_size && (eq = strchr(v, '=')) != NULL)
-            v = eq + 1;                  /* NAME=SIZE: region NAME's budget */
+        bool per_region = option->set == set_heap_size || option->set == set_alignment;
+        if (per_region && (eq = strchr(v, '=')) != NULL)
+            v = eq + 1;                  /* NAME=VALUE: region NAME's */
         uint64_t n;
         enum parsed parsed = parse_size(v, &n);
         if (parsed == TOO_LARGE)
@@ -806,13 +814,21 @@ static int parse_generate(int argc, char **argv, struct gen_args *g)
                                (unsigned long long)MAX_SIZE);
         if (parsed == MALFORMED)
             return usage_error("generate: %s: bad number '%s' (digits, optionally K or M)", option->name, v);
-        const char *out_of_range = eq != NULL ? add_budget(g, arg, (size_t)(eq - arg), n) : option->set(g, n);
-        if (out_of_range != NULL)
-            return usage_error(out_of_range, arg);
+        if (eq == NULL) {
+            const char *out_of_range = option->set(g, n);
+            if (out_of_range != NULL)
+                return usage_error(out_of_range, arg);
+            continue;
+        }
+        bool is_align = option->set == set_alignment;
+        const char *bad = is_align && !tune_is_pow2(n) ? "generate: %s %s: must be a power of two"
+                          : add_region_value(is_align ? &g->aligns : &g->budgets, arg, (size_t)(eq - arg), n);
+        if (bad != NULL)
+            return usage_error(bad, option->name, arg);
     }
     if (g->path_count == 0)
         return usage_error("%s", "generate: no trace file given");
-    if (!g->have_heap && g->budget_count == 0)
+    if (!g->have_heap && g->budgets.count == 0)
         return usage_error("%s", "generate: --heap-size SIZE is required");
     return 0;
 }
@@ -1027,25 +1043,34 @@ static int check_same_target(const struct trace *ts, const struct gen_args *g)
 
 /* budget[r] for each region of t from --heap-size; 0, or 2 (reported: an
  * unknown region, two budgets for one, a region without one). */
+/* The region of t that v names, as *r; 0, or 2 (reported: no such region). */
+static int region_of_value(const struct trace *t, const char *option, const struct region_value *v, unsigned *r)
+{
+    char names[TUNE_REGION_NAMES_LEN];
+    for (*r = 0; *r < t->region_count; ++*r)
+        if (strlen(t->regions[*r].name) == v->name_len && memcmp(t->regions[*r].name, v->name, v->name_len) == 0)
+            return 0;
+    tune_region_names(t, names, sizeof names);
+    return usage_error("generate: %s %.*s=: the trace has no region '%.*s'; its regions are %s", option,
+                       (int)v->name_len, v->name, (int)v->name_len, v->name, names);
+}
+
+/* Each region's budget (every region needs one: --heap-size SIZE is region
+ * 0's) into budget[]; 0, or 2 (reported). */
 static int region_budgets(const struct gen_args *g, const struct trace *t, uint64_t *budget)
 {
     char names[TUNE_REGION_NAMES_LEN], missing[TUNE_REGION_NAMES_LEN] = "";
     bool have[POOLALLOC_TRACE_MAX_POOLS] = { g->have_heap };
     budget[0] = g->heap;
     tune_region_names(t, names, sizeof names);
-    for (size_t i = 0; i < g->budget_count; i++) {
-        const struct region_budget *b = &g->budgets[i];
-        unsigned r = 0;
-        while (r < t->region_count && (strlen(t->regions[r].name) != b->name_len ||
-                                       memcmp(t->regions[r].name, b->name, b->name_len) != 0))
-            r++;
-        if (r == t->region_count)
-            return usage_error("generate: --heap-size %.*s=: the trace has no region '%.*s'; its regions are %s",
-                               (int)b->name_len, b->name, (int)b->name_len, b->name, names);
+    for (size_t i = 0; i < g->budgets.count; i++) {
+        unsigned r;
+        if (region_of_value(t, "--heap-size", &g->budgets.v[i], &r) != 0)
+            return 2;
         if (have[r])
             return usage_error("generate: two budgets for region %s", t->regions[r].name);
         have[r] = true;
-        budget[r] = b->size;
+        budget[r] = g->budgets.v[i].value;
     }
     for (unsigned r = 0; r < t->region_count; r++)
         if (!have[r])
@@ -1055,6 +1080,27 @@ static int region_budgets(const struct gen_args *g, const struct trace *t, uint6
         return usage_error("generate: no budget for region %s: give --heap-size NAME=SIZE for each region "
                            "(--heap-size SIZE is region %s's; the trace's regions are %s)", missing,
                            t->regions[0].name, names);
+    return 0;
+}
+
+/* Each region's block alignment into align[]: --alignment NAME=A, else
+ * the build's; at least the build's (its blocks must be valid there);
+ * 0, or 2 (reported). */
+static int region_alignments(const struct gen_args *g, const struct trace *t, uint64_t *align)
+{
+    for (unsigned r = 0; r < t->region_count; r++)
+        align[r] = g->alignment;
+    for (size_t i = 0; i < g->aligns.count; i++) {
+        unsigned r;
+        if (region_of_value(t, "--alignment", &g->aligns.v[i], &r) != 0)
+            return 2;
+        if (g->aligns.v[i].value < g->alignment || g->aligns.v[i].value > tune_max_alignment(t->pointer_size))
+            return usage_error("generate: --alignment %s=%llu: must be from the build's alignment %llu to %llu",
+                               t->regions[r].name, (unsigned long long)g->aligns.v[i].value,
+                               (unsigned long long)g->alignment,
+                               (unsigned long long)tune_max_alignment(t->pointer_size));
+        align[r] = g->aligns.v[i].value;
+    }
     return 0;
 }
 
@@ -1097,6 +1143,30 @@ static int generate_models(const struct trace *ts, const struct gen_args *g, str
     return rc;
 }
 
+/* generate_models for `budget`, with blocks that are multiples of `align`
+ * when it is above the build's alignment (--alignment NAME=A): requests
+ * below A ask for A and the optimiser runs as if -Dalignment were A, so
+ * every block it may choose is a multiple of A.  g's alignment is the
+ * build's again after. */
+static int generate_aligned(struct trace *ts, struct gen_args *g, uint64_t budget, uint64_t align,
+                            struct outcome *out)
+{
+    uint64_t build_alignment = g->alignment;
+    if (align != build_alignment) {
+        printf("blocks are multiples of %llu (--alignment %s=%llu): smaller requests count as %llu bytes\n",
+               (unsigned long long)align, ts[0].regions[0].name, (unsigned long long)align,
+               (unsigned long long)align);
+        for (size_t i = 0; i < g->path_count; i++)
+            tune_trace_raise_requests(&ts[i], align);
+    }
+    g->heap = budget;
+    g->alignment = align;
+    int rc = generate_models(ts, g, out);
+    g->alignment = build_alignment;
+    out->layout.malloc_align = build_alignment;
+    return rc;
+}
+
 /* A region where the trace allocates nothing still needs a pool
  * (src/gen_layout.py): one block of the smallest valid size. */
 static void placeholder_pool(const struct trace *t, const struct gen_args *g, struct outcome *out)
@@ -1110,10 +1180,10 @@ static void placeholder_pool(const struct trace *t, const struct gen_args *g, st
            (unsigned long long)out->layout.block[0], (unsigned long long)out->needed);
 }
 
-/* Region r of the traces: its sub-traces optimised for budget[r] into
- * *out under a heading; the exit status. */
+/* Region r of the traces: its sub-traces optimised for budget[r] and
+ * block alignment align[r] into *out under a heading; the exit status. */
 static int generate_region(const struct trace *ts, struct gen_args *g, unsigned r, const uint64_t *budget,
-                           struct outcome *out)
+                           const uint64_t *align, struct outcome *out)
 {
     struct trace *subs = calloc(g->path_count, sizeof *subs);
     int rc = subs == NULL;
@@ -1123,8 +1193,7 @@ static int generate_region(const struct trace *ts, struct gen_args *g, unsigned 
         rc = load_region(&ts[i], r, &subs[i]);
     if (rc == 0) {
         print_region_heading(&ts[0], r, r > 0);
-        g->heap = budget[r];
-        rc = generate_models(subs, g, out);
+        rc = generate_aligned(subs, g, budget[r], align[r], out);
     }
     if (rc == 0 && out->layout.count == 0) {
         placeholder_pool(&ts[0], g, out);
@@ -1152,7 +1221,8 @@ static void print_fallback_regions(const struct trace *t, const struct outcome *
 
 /* Every region of the traces optimised on its own, then one configure
  * line for all; the exit status (3 when a region does not fit). */
-static int generate_regions(const struct trace *ts, struct gen_args *g, const uint64_t *budget)
+static int generate_regions(const struct trace *ts, struct gen_args *g, const uint64_t *budget,
+                            const uint64_t *align)
 {
     const struct trace *t = &ts[0];
     struct outcome *outs = calloc(t->region_count, sizeof *outs);
@@ -1161,7 +1231,7 @@ static int generate_regions(const struct trace *ts, struct gen_args *g, const ui
     bool fits = true;
     size_t pools = 0;
     for (unsigned r = 0; rc == 0 && r < t->region_count; r++) {
-        rc = generate_region(ts, g, r, budget, &outs[r]);
+        rc = generate_region(ts, g, r, budget, align, &outs[r]);
         fits &= rc != 3;
         rc = rc == 3 ? 0 : rc;
         lays[r] = outs[r].layout;
@@ -1202,14 +1272,14 @@ static int generate_traces(struct gen_args *g, struct trace *ts)
     if (!g->have_alignment)
         g->alignment = ts[0].alignment;
     uint64_t budget[POOLALLOC_TRACE_MAX_POOLS] = { 0 };   /* region_budgets fills each region's */
-    if (region_budgets(g, &ts[0], budget) != 0)
+    uint64_t align[POOLALLOC_TRACE_MAX_POOLS] = { 0 };    /* region_alignments, likewise */
+    if (region_budgets(g, &ts[0], budget) != 0 || region_alignments(g, &ts[0], align) != 0)
         return 2;
     if (ts[0].region_count > 1)
-        return generate_regions(ts, g, budget);
+        return generate_regions(ts, g, budget, align);
     /* One region: the output has no headings, the configure line is plain. */
-    g->heap = budget[0];
     struct outcome out;
-    int rc = generate_models(ts, g, &out);
+    int rc = generate_aligned(ts, g, budget[0], align[0], &out);
     if (rc == 0 && out.layout.count > 0)
         print_configure(g, &ts[0], &out.layout);
     return rc;

@@ -109,6 +109,16 @@ int tune_trace_region(const struct trace *t, unsigned region, struct trace *out,
     return 0;
 }
 
+void tune_trace_raise_requests(struct trace *t, uint64_t min)
+{
+    for (size_t i = 0; i < t->event_count; i++) {
+        struct trace_event *e = &t->events[i];
+        bool allocates = !tune_is_control(e->op) && e->op != POOLALLOC_TRACE_OP_FREE;
+        if (allocates && e->size != 0 && e->size < min)
+            e->size = min;
+    }
+}
+
 /* The region named by `name` (n bytes), or t->region_count. */
 static unsigned find_region(const struct trace *t, const char *name, size_t n)
 {

@@ -302,6 +302,13 @@ void peak_tree_collect(struct peak_tree *t, uint64_t *out);
  * err (out of memory, no such region); free with trace_free. */
 int tune_trace_region(const struct trace *t, unsigned region, struct trace *out, char *err, size_t len);
 
+/* t as a region whose blocks are all multiples of `min` (a power of two)
+ * sees it: each allocation request below `min` bytes asks for `min`
+ * (0 stays 0), which changes nothing on such blocks and lets the
+ * optimiser, run with alignment `min`, propose only such blocks
+ * (generate --alignment NAME=A: DMA buffers on whole cache lines). */
+void tune_trace_raise_requests(struct trace *t, uint64_t min);
+
 /* "heap, dma, ...": the names of t's regions, for messages, in a buffer
  * of TUNE_REGION_NAMES_LEN bytes (no name is cut short). */
 #define TUNE_REGION_NAMES_LEN (POOLALLOC_TRACE_MAX_POOLS * (POOLALLOC_TRACE_REGION_NAME_LEN + 2) + 1)

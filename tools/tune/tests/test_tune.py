@@ -334,6 +334,7 @@ def main():
     many_regions(tmp)
     region_budgets(tmp, crafted)
     region_layouts(tmp)
+    region_alignment(tmp)
 
     for f in failures:
         print('FAIL: ' + f)
@@ -649,7 +650,7 @@ def many_regions(tmp):
     check('70 regions: generate exit 0, a pool per region', p.returncode == 0 and len(line.split(',')) == n,
           p.stdout[-2000:] + p.stderr)
     p = run('generate', path, *(budgets + [a for i in range(n, 256) for a in ('--heap-size', 'x%d=64' % i)]))
-    check('256 budgets: refused', p.returncode == 2 and 'more budgets than a build can have regions' in p.stderr,
+    check('256 budgets: refused', p.returncode == 2 and '--heap-size x255=64: more regions than a build can have' in p.stderr,
           p.stderr)
     p = run('generate', *([path] * 65), '--heap-size', '1K')
     check('65 traces: refused', p.returncode == 2 and 'more than 64 traces' in p.stderr, p.stderr)
@@ -666,7 +667,7 @@ def region_budgets(tmp, crafted):
         ([crafted, '--heap-size', 'dma=1K'], ["no region 'dma'", 'its regions are heap']),
         ([two, '--heap-size', '1K', '--heap-size', 'heap=2K', '--heap-size', 'dma=1K'],
          ['two budgets for region heap']),
-        ([two, '--heap-size', 'dma=1K', '--heap-size', 'dma=2K'], ['a second budget']),
+        ([two, '--heap-size', 'dma=1K', '--heap-size', 'dma=2K'], ['--heap-size dma=2K: a second value for that region']),
         ([two, '--heap-size', '=1K'], ['no region name']),
         ([two, '--heap-size', 'dma=12Q'], ['bad number']),
         ([two, crafted, '--heap-size', '1K', '--heap-size', 'dma=1K'], ['has the regions heap, dma and', 'crafted.trace heap: one layout is for one build']),
@@ -696,6 +697,38 @@ def region_budgets(tmp, crafted):
     check('two copies of a multi-region trace: the layout of one',
           p.returncode == 0 and configure_line(p.stdout) is not None
           and configure_line(p.stdout) == configure_line(q.stdout), p.stdout[-400:])
+
+
+def region_alignment(tmp):
+    """--alignment NAME=A: region NAME's blocks are multiples of A (DMA
+    buffers on whole cache lines), the other regions' and -Dalignment are
+    unchanged, and the line is valid and replays clean."""
+    two = tmp / 'two.trace'
+    budgets = ['--heap-size', '1K', '--heap-size', 'dma=2K']
+    plain = run('generate', two, *budgets)
+    p = run('generate', two, *budgets, '--alignment', 'dma=32')
+    line = configure_line(p.stdout) or ''
+    dma = [int(e.split('@')[1].split(':')[0]) for e in line.split(',') if e.startswith('dma@')]
+    heap = [e for e in line.split(',') if '@' not in e]
+    check('--alignment dma=32: dma blocks are multiples of 32, heap\'s as without it, no -Dalignment',
+          p.returncode == 0 and dma and all(b % 32 == 0 for b in dma) and ' -Dalignment' not in p.stdout
+          and heap == [e for e in (configure_line(plain.stdout) or '').split(',') if '@' not in e]
+          and 'blocks are multiples of 32 (--alignment dma=32)' in p.stdout,
+          '%s\n%s' % (line, p.stdout[-1500:] + p.stderr))
+    check('--alignment dma=32: without it a dma block is not a multiple of 32 (the option matters)',
+          any(int(e.split('@')[1].split(':')[0]) % 32 for e in (configure_line(plain.stdout) or '').split(',')
+              if e.startswith('dma@')), plain.stdout)
+    r = run('replay', two, '--pools', line)
+    check('--alignment dma=32: the line replays clean', r.returncode == 0, r.stdout + r.stderr)
+    one = run('generate', tmp / 'crafted.trace', '--heap-size', '1K', '--alignment', 'heap=64')
+    blocks = [int(e.split(':')[0]) for e in (configure_line(one.stdout) or '0:0').split(',')]
+    check('--alignment heap=64 on a one-region trace: blocks are multiples of 64',
+          one.returncode == 0 and all(b % 64 == 0 for b in blocks), one.stdout + one.stderr)
+    for value, words in (('dma=24', '--alignment dma=24: must be a power of two'),
+                         ('dma=4', '--alignment dma=4: must be from the build\'s alignment 8'),
+                         ('dmx=32', "--alignment dmx=: the trace has no region 'dmx'")):
+        p = run('generate', two, *budgets, '--alignment', value)
+        check('--alignment %s: exit 2 saying %r' % (value, words), p.returncode == 2 and words in p.stderr, p.stderr)
 
 
 def region_layouts(tmp):
