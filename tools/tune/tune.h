@@ -2,10 +2,11 @@
 /*
  * poolalloc-tune internals: the trace reader (trace.c), the allocator's
  * rules (rules.c), the request model built from a trace (model.c), the
- * allocator simulator (replay.c), the sub-trace of each region (region.c)
- * and the layout optimiser (optimise.c).  One
- * header because the six are small and share their types; main.c is the command line on top of them, and the tests
- * and the fuzzer link the same objects.
+ * allocator simulator (replay.c), the sub-trace of each region (region.c),
+ * the exact layout search (optimise.c), the search relying on fallback
+ * (fallback.c) and the segment tree both use (peak_tree.c).  One header
+ * because they are small and share their types; main.c is the command line
+ * on top of them, and the tests and the fuzzer link the same objects.
  *
  * The trace format is specified in doc/trace-format.md and defined in
  * include/poolalloc_trace.h, shared with the recorder.
