@@ -22,44 +22,38 @@
 int peak_tree_init(struct peak_tree *t, size_t leaves)
 {
     t->leaves = leaves;
-    t->add = calloc(4 * leaves + 4, sizeof *t->add);
-    t->high = calloc(4 * leaves + 4, sizeof *t->high);
-    if (t->add == NULL || t->high == NULL) {
-        peak_tree_free(t);
-        return -1;
-    }
-    return 0;
+    t->node = calloc(4 * leaves + 4, sizeof *t->node);
+    return t->node == NULL ? -1 : 0;
 }
 
 void peak_tree_clear(struct peak_tree *t)
 {
-    memset(t->add, 0, (4 * t->leaves + 4) * sizeof *t->add);
-    memset(t->high, 0, (4 * t->leaves + 4) * sizeof *t->high);
+    memset(t->node, 0, (4 * t->leaves + 4) * sizeof *t->node);
 }
 
 void peak_tree_free(struct peak_tree *t)
 {
-    free(t->add);
-    free(t->high);
-    t->add = NULL;
-    t->high = NULL;
+    free(t->node);
+    t->node = NULL;
 }
 
 static void tag(struct peak_tree *t, size_t node, int64_t add, int64_t high)
 {
-    if (t->add[node] + high > t->high[node])
-        t->high[node] = t->add[node] + high;
-    t->add[node] += add;
+    struct peak_node *n = &t->node[node];
+    if (n->add + high > n->high)
+        n->high = n->add + high;
+    n->add += add;
 }
 
 static void push(struct peak_tree *t, size_t node)
 {
-    if (t->add[node] == 0 && t->high[node] == 0)
+    struct peak_node *n = &t->node[node];
+    if (n->add == 0 && n->high == 0)
         return;
-    for (size_t child = 2 * node; child <= 2 * node + 1; child++)
-        tag(t, child, t->add[node], t->high[node]);
-    t->add[node] = 0;
-    t->high[node] = 0;
+    tag(t, 2 * node, n->add, n->high);
+    tag(t, 2 * node + 1, n->add, n->high);
+    n->add = 0;
+    n->high = 0;
 }
 
 /* Run the walk (delta, high) over leaves [from, to) of the subtree `node`
@@ -79,9 +73,55 @@ static void walk_range(struct peak_tree *t, size_t node, size_t lo, size_t hi, s
     walk_range(t, 2 * node + 1, mid, hi, from, to, delta, high);
 }
 
+/* The walk over the suffix [from, leaves) or the prefix [0, to): one path
+ * from the root, tagging the children wholly inside on the way down (the
+ * optimisers' walks are all of these shapes; half the nodes of
+ * walk_range and no recursion). */
+static void walk_suffix(struct peak_tree *t, size_t from, int64_t delta, int64_t high)
+{
+    size_t node = 1, lo = 0, hi = t->leaves;
+    while (from > lo) {                  /* lo < from < hi: split this node */
+        push(t, node);
+        size_t mid = lo + (hi - lo) / 2;
+        if (from < mid) {
+            tag(t, 2 * node + 1, delta, high);
+            node = 2 * node;
+            hi = mid;
+        } else {
+            node = 2 * node + 1;
+            lo = mid;
+        }
+    }
+    tag(t, node, delta, high);
+}
+
+static void walk_prefix(struct peak_tree *t, size_t to, int64_t delta, int64_t high)
+{
+    size_t node = 1, lo = 0, hi = t->leaves;
+    while (to < hi) {                    /* lo < to < hi: split this node */
+        push(t, node);
+        size_t mid = lo + (hi - lo) / 2;
+        if (to > mid) {
+            tag(t, 2 * node, delta, high);
+            node = 2 * node + 1;
+            lo = mid;
+        } else {
+            node = 2 * node;
+            hi = mid;
+        }
+    }
+    tag(t, node, delta, high);
+}
+
 void peak_tree_walk(struct peak_tree *t, size_t from, size_t to, int64_t delta, int64_t high)
 {
-    if (from < to && t->leaves > 0)
+    if (from >= to || t->leaves == 0)
+        return;
+    if (to >= t->leaves && from > 0)
+        walk_suffix(t, from, delta, high);
+    else if (from == 0)
+        walk_prefix(t, to < t->leaves ? to : t->leaves, delta, high);
+    else
         walk_range(t, 1, 0, t->leaves, from, to, delta, high);
 }
 
@@ -93,7 +133,7 @@ void peak_tree_add(struct peak_tree *t, size_t from, size_t to, int64_t delta)
 static void collect(struct peak_tree *t, size_t node, size_t lo, size_t hi, uint64_t *out)
 {
     if (hi - lo == 1) {
-        out[lo] = (uint64_t)t->high[node];
+        out[lo] = (uint64_t)t->node[node].high;
         return;
     }
     push(t, node);

@@ -271,8 +271,10 @@ void tune_replay_free(struct tune_replay *r);
 
 struct peak_tree {
     size_t leaves;
-    int64_t *add;    /* pending add of each node */
-    int64_t *high;   /* highest prefix sum of the pending adds (>= 0) */
+    struct peak_node {
+        int64_t add;     /* pending add of the node's subtree */
+        int64_t high;    /* highest prefix sum of the pending adds (>= 0) */
+    } *node;             /* side by side: one cache line per node visited */
 };
 
 /* A tree of `leaves` counts, all 0.  0, or -1 when out of memory. */
