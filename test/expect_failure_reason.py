@@ -8,8 +8,9 @@ Usage: expect_failure_reason.py --reason REGEX [--not REGEX]... [--timeout S] CO
 """
 import argparse
 import re
-import subprocess
 import sys
+
+from expect_output import run_program
 
 
 def main():
@@ -20,19 +21,18 @@ def main():
     ap.add_argument('--timeout', type=float, default=600)
     ap.add_argument('command', nargs=argparse.REMAINDER)
     a = ap.parse_args()
-    try:
-        run = subprocess.run(a.command, capture_output=True, text=True, timeout=a.timeout)
-    except subprocess.TimeoutExpired:
+    ran = run_program(a.command, a.timeout)
+    if ran is None:
         print('expected a failure (%s), but the program did not finish within %g s' % (a.reason, a.timeout))
         return 1
-    output = run.stdout + run.stderr
+    status, output = ran
     reason = re.search(a.reason, output, re.M)
     forbidden = [m.group(0) for f in a.forbidden for m in [re.search(f, output, re.M)] if m]
-    if run.returncode != 0 and reason and not forbidden:
+    if status != 0 and reason and not forbidden:
         print('failed as expected: %s' % reason.group(0))
         return 0
     print('expected a failure matching %r and none matching %r; status %d, found %r, forbidden %r; output:\n%s'
-          % (a.reason, a.forbidden, run.returncode, reason and reason.group(0), forbidden, output[-3000:]))
+          % (a.reason, a.forbidden, status, reason and reason.group(0), forbidden, output[-3000:]))
     return 1
 
 

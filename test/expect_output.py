@@ -11,23 +11,31 @@ import subprocess
 import sys
 
 
+def run_program(command, timeout):
+    """(exit status, stdout + stderr) of command, or None when it does not
+    finish within timeout seconds.  expect_failure_reason.py uses it too."""
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return run.returncode, run.stdout + run.stderr
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--line', action='append', required=True, help='regular expression a line must match')
     ap.add_argument('--timeout', type=float, default=600)
     ap.add_argument('command', nargs=argparse.REMAINDER)
     a = ap.parse_args()
-    try:
-        run = subprocess.run(a.command, capture_output=True, text=True, timeout=a.timeout)
-    except subprocess.TimeoutExpired:
+    ran = run_program(a.command, a.timeout)
+    if ran is None:
         print('the program did not finish within %g s' % a.timeout)
         return 1
-    output = run.stdout + run.stderr
+    status, output = ran
     missing = [r for r in a.line if not re.search(r, output, re.M)]
     print(output[-3000:])
-    if run.returncode != 0 or missing:
-        print('expected exit 0 and lines matching %r; status %d, no line matches %r'
-              % (a.line, run.returncode, missing))
+    if status != 0 or missing:
+        print('expected exit 0 and lines matching %r; status %d, no line matches %r' % (a.line, status, missing))
         return 1
     return 0
 
