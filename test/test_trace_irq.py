@@ -53,17 +53,11 @@ def parse(data, stats):
     for field, value in want.items():
         if head[field] != value:
             raise ValueError('header: %s is %d, expected %d' % (field, head[field], value))
-    header_size, record_size = head['header_size'], head['record_size']
-    if (len(data) - header_size) % record_size:
-        raise ValueError('partial record at the end')
-    records = []
-    for off in range(header_size, len(data), record_size):
-        r = fmt.unpack('RECORD', data, off, W)
+    records = fmt.read(data)[3]
+    for r in records:
         if r['op'] not in fmt.OP_NAMES or r['region'] or r['flags'] & ~IN_IRQ:
-            raise ValueError('bad record at byte %d' % off)
+            raise ValueError('bad record at byte %d' % r['offset'])
         r['op'] = fmt.OP_NAMES[r['op']]
-        r['offset'] = off
-        records.append(r)
     return records
 
 

@@ -73,25 +73,6 @@ def record(args, elf, rundir):
         return out, trace, f.read()
 
 
-def parse(data):
-    """Header, pools [(block, capacity, start)], regions [(name, count)],
-    records (dicts) of a version 3 trace."""
-    head = fmt.unpack('HEADER', data, 0, 4)
-    if head['version'] != fmt.VERSION:
-        raise Failed('trace version %d, expected %d' % (head['version'], fmt.VERSION))
-    n = head['pool_count']
-    pools = [fmt.unpack('POOL', data, fmt.header_size(k, 4), 4) for k in range(n)]
-    region_at = fmt.header_size(n, 4)
-    count = (head['header_size'] - region_at) // fmt.size('REGION', 4)
-    regions = []
-    for r in range(count):
-        e = fmt.unpack('REGION', data, region_at + r * fmt.size('REGION', 4), 4)
-        regions.append((e['name'].rstrip(b'\0').decode(), e['pool_count']))
-    size = fmt.size('RECORD', 4)
-    records = [fmt.unpack('RECORD', data, off, 4) for off in range(head['header_size'], len(data), size)]
-    return head, pools, regions, records
-
-
 def region_of(address, pools, regions):
     """The region whose pools hold `address`, or None."""
     k = 0
@@ -113,13 +94,14 @@ def region_table_of(layout):
 def check_bytes(data, layout):
     """Step 3: the region table is the layout's, and the trace says which
     call asked which region, and where each block came from."""
-    _, pools, regions, records = parse(data)
+    head, pools, regions, records = fmt.read(data)
+    if head['version'] != fmt.VERSION:
+        raise Failed('trace version %d, expected %d' % (head['version'], fmt.VERSION))
     if regions != region_table_of(layout):
         raise Failed('region table %s, expected %s' % (regions, region_table_of(layout)))
-    ops = {code: name for name, code in fmt.OPS.items()}
     live, counts = {}, {}
     for r in records:
-        op = ops.get(r['op'], '?')
+        op = fmt.OP_NAMES.get(r['op'], '?')
         counts[op] = counts.get(op, 0) + 1
         if op == 'poolalloc_malloc_in':
             if r['region'] != 1 or r['size'] != RX_BYTES or region_of(r['result'], pools, regions) != 'dma':

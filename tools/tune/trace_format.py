@@ -17,6 +17,7 @@ and cannot drift from the C code.
   header_size(pools, w, regions=0)             offset of the first record
   pack(table, w, **fields) -> bytes            one header, pool, region entry or record
   unpack(table, data, offset, w) -> dict       field name (lower case) -> value
+  read(data) -> (header, pools, regions, records)   a whole trace, unchecked
 
 Tables are 'HEADER', 'POOL', 'REGION' and 'RECORD'; field names are the
 header's, in lower case ('pool_state_size', 'caller', ...).  The magic and a
@@ -127,3 +128,23 @@ def unpack(table, data, offset, w):
             raise ValueError('%s field %s at byte %d: truncated' % (table.lower(), field, a))
         out[field] = raw if field in ('magic', 'name') else int.from_bytes(raw, 'little')
     return out
+
+
+def read(data):
+    """A whole trace, as the tables give it (the checks are the caller's,
+    or poolalloc-tune's): the header, the pool entries, the regions as
+    [(name, pool count)] (empty for a trace of one region) and the records,
+    each with its byte 'offset'.  ValueError for a partial record."""
+    head = unpack('HEADER', data, 0, 0)
+    w, n = head['pointer_size'], head['pool_count']
+    pools = [unpack('POOL', data, header_size(k, w), w) for k in range(n)]
+    regions = []
+    for r in range((head['header_size'] - header_size(n, w)) // size('REGION', w)):
+        e = unpack('REGION', data, header_size(n, w, r), w)
+        regions.append((e['name'].rstrip(b'\0').decode(), e['pool_count']))
+    if (len(data) - head['header_size']) % head['record_size']:
+        raise ValueError('partial record at the end')
+    records = []
+    for off in range(head['header_size'], len(data), head['record_size']):
+        records.append(dict(unpack('RECORD', data, off, w), offset=off))
+    return head, pools, regions, records
