@@ -26,10 +26,11 @@ Usage: test_link_mismatch.py --cc=CC... [--c-arg=ARG...] --lib libpoolalloc.a
 """
 import argparse
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
+
+from build_flags import add_compiler_arguments, show
 
 PROGRAM = r'''
 #include <stdlib.h>
@@ -59,17 +60,10 @@ def libc_flags(libc, board):
     }[libc]
 
 
-def show(cmd):
-    return ' '.join(shlex.quote(c) for c in cmd)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--cc', action='append', required=True)
-    ap.add_argument('--c-arg', action='append', default=[])
-    ap.add_argument('--link-arg', action='append', default=[],
-                    help="the build's link flags: only its linker scripts are used (the board's RAM banks, "
-                         "which -Dregions may name); each C library's come from libc_flags()")
+    add_compiler_arguments(ap, link_help="the build's link flags: only its linker scripts are used (the "
+                           "board's RAM banks, which -Dregions may name); each C library's come from libc_flags()")
     ap.add_argument('--lib', required=True)
     ap.add_argument('--ldscript', required=True)
     ap.add_argument('--libc', required=True, choices=['picolibc', 'newlib', 'newlib-nano'])

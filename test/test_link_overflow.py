@@ -34,10 +34,11 @@ Usage: test_link_overflow.py --cc=CC... [--c-arg=ARG...] [--link-arg=ARG...]
 import argparse
 import os
 import re
-import shlex
 import subprocess
 import sys
 import tempfile
+
+from build_flags import add_compiler_arguments, show
 
 PROGRAM = r'''
 #include <stdlib.h>
@@ -55,15 +56,9 @@ int main(void)
 BOUNDARY_START = 0x20200000
 
 
-def show(cmd):
-    return ' '.join(shlex.quote(c) for c in cmd)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--cc', action='append', required=True, help='compiler command word (repeat)')
-    ap.add_argument('--c-arg', action='append', default=[])
-    ap.add_argument('--link-arg', action='append', default=[])
+    add_compiler_arguments(ap)
     ap.add_argument('--lib', required=True, help='the built libpoolalloc.a')
     ap.add_argument('--ldscript', required=True, help='the generated poolalloc.ld')
     ap.add_argument('--board-ld', help='board linker script (newlib builds)')

@@ -32,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 
+from build_flags import add_compiler_arguments, show
+
 
 def bracket(libdir):
     return ['-Wl,--whole-archive,%s,--no-whole-archive' % os.path.join(libdir, 'libpoolalloc.a')]
@@ -41,10 +43,6 @@ SBRK_NAMES = ['sbrk', '_sbrk', '_sbrk_r']
 # and picolibc's nano-malloc).
 FORBIDDEN = SBRK_NAMES + ['__malloc_av_', '__malloc_free_list', '__malloc_sbrk_start',
                           '__malloc_sbrk_top', 'nano_malloc']
-
-
-def show(cmd):
-    return ' '.join(shlex.quote(c) for c in cmd)
 
 
 def run(cmd, what, **kw):
@@ -69,9 +67,7 @@ def main():
     ap.add_argument('--nm', required=True)
     ap.add_argument('--qemu-run', required=True)
     ap.add_argument('--demo', required=True)
-    ap.add_argument('--cc', action='append', required=True)
-    ap.add_argument('--c-arg', action='append', default=[])
-    ap.add_argument('--link-arg', action='append', default=[])
+    add_compiler_arguments(ap)
     ap.add_argument('--board-ld')
     ap.add_argument('--trace', action='store_true',
                     help='-Dtrace=true: malloc is the recording wrapper, not an alias')

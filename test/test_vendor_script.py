@@ -24,23 +24,18 @@ Usage: test_vendor_script.py --cc=CC... [--c-arg=ARG...] [--link-arg=ARG...]
 """
 import argparse
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
 
+from build_flags import add_compiler_arguments, show
+
 RECIPE = ['__heap_start=end', '__heap_end=_estack-_Min_Stack_Size']
-
-
-def show(cmd):
-    return ' '.join(shlex.quote(c) for c in cmd)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--cc', action='append', required=True)
-    ap.add_argument('--c-arg', action='append', default=[])
-    ap.add_argument('--link-arg', action='append', default=[])
+    add_compiler_arguments(ap)
     ap.add_argument('--lib', required=True)
     ap.add_argument('--ldscript', required=True)
     ap.add_argument('--include', action='append', required=True, help='header directory (repeat)')
