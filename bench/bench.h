@@ -37,6 +37,14 @@ void bench_check(const void *ptr, size_t size, uint8_t tag);
  * exits non-zero and the harness prints the count. */
 void bench_error(void);
 
+/* The steady-state loop of wl_steady.c and wl_regions.c over `slots`
+ * slots (block[], size_of[]): `steps` times pick a slot at random; an
+ * empty one gets fill(slot, &size), a block of `size` bytes that is
+ * tagged (NULL is an error), a full one is checked and freed; at the end
+ * every slot still full is checked and freed. */
+void bench_slots(void **block, uint16_t *size_of, unsigned slots, unsigned steps,
+                 void *(*fill)(unsigned slot, size_t *size));
+
 /* Defined by each workload. */
 void workload(void);
 /* Bytes of heap the C library's allocator may take through sbrk in this

@@ -144,6 +144,34 @@ void bench_check(const void *ptr, size_t size, uint8_t tag)
         bench_error();
 }
 
+void bench_slots(void **block, uint16_t *size_of, unsigned slots, unsigned steps,
+                 void *(*fill)(unsigned slot, size_t *size))
+{
+    for (unsigned step = 0; step < steps; step++) {
+        unsigned slot = bench_rand(slots);
+        if (block[slot] == NULL) {
+            size_t size;
+            block[slot] = fill(slot, &size);
+            if (block[slot] == NULL) {
+                bench_error();
+                continue;
+            }
+            size_of[slot] = (uint16_t)size;
+            bench_tag(block[slot], size, (uint8_t)slot);
+        } else {
+            bench_check(block[slot], size_of[slot], (uint8_t)slot);
+            bench_free(block[slot]);
+            block[slot] = NULL;
+        }
+    }
+    for (unsigned slot = 0; slot < slots; slot++) {
+        if (block[slot] != NULL) {
+            bench_check(block[slot], size_of[slot], (uint8_t)slot);
+            bench_free(block[slot]);
+        }
+    }
+}
+
 #if !BENCH_POOLALLOC
 /* The C library's allocator grows its heap through this sbrk: a static arena
  * limited to the workload's budget, with its high-water mark recorded. */

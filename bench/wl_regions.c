@@ -45,34 +45,18 @@ static unsigned make_slots(void)
     return n;
 }
 
+/* A block for an empty slot: a size its pool serves, from its region. */
+static void *fill(unsigned slot, size_t *size)
+{
+    *size = low_of[slot] + bench_rand(high_of[slot] - low_of[slot] + 1u);
+    return region_of[slot] == POOLALLOC_REGION_HEAP ? bench_malloc(*size)
+                                                     : bench_malloc_in(region_of[slot], *size);
+}
+
 void workload(void)
 {
     unsigned slots = make_slots();
     if (slots == 0 || slots == MAX_SLOTS)
         bench_error();
-
-    for (unsigned step = 0; step < STEPS; step++) {
-        unsigned slot = bench_rand(slots);
-        if (block[slot] == NULL) {
-            size_t size = low_of[slot] + bench_rand(high_of[slot] - low_of[slot] + 1u);
-            block[slot] = region_of[slot] == POOLALLOC_REGION_HEAP ? bench_malloc(size)
-                                                                    : bench_malloc_in(region_of[slot], size);
-            if (block[slot] == NULL) {
-                bench_error();
-                continue;
-            }
-            size_of[slot] = (uint16_t)size;
-            bench_tag(block[slot], size, (uint8_t)slot);
-        } else {
-            bench_check(block[slot], size_of[slot], (uint8_t)slot);
-            bench_free(block[slot]);
-            block[slot] = NULL;
-        }
-    }
-    for (unsigned slot = 0; slot < slots; slot++) {
-        if (block[slot] != NULL) {
-            bench_check(block[slot], size_of[slot], (uint8_t)slot);
-            bench_free(block[slot]);
-        }
-    }
+    bench_slots(block, size_of, slots, STEPS, fill);
 }

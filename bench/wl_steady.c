@@ -28,6 +28,21 @@ static void *block[SLOTS];
 static uint16_t size_of[SLOTS];
 static uint8_t class_of[SLOTS];
 
+/* A block for an empty slot: a size of its class, by malloc or (one time
+ * in eight) calloc. */
+static void *fill(unsigned slot, size_t *size)
+{
+    const struct size_class *c = &classes[class_of[slot]];
+    *size = c->low + bench_rand(c->high - c->low + 1u);
+    if (bench_rand(8) != 0)
+        return bench_malloc(*size);
+    /* calloc(count, size) with the same total as a malloc */
+    size_t count = (*size % 4 == 0) ? 4 : 1;
+    void *ptr = bench_calloc(count, *size / count);
+    *size = *size / count * count;
+    return ptr;
+}
+
 void workload(void)
 {
     unsigned n = 0;
@@ -36,36 +51,5 @@ void workload(void)
             class_of[n++] = (uint8_t)c;
     if (n != SLOTS)
         bench_error();
-
-    for (unsigned step = 0; step < STEPS; step++) {
-        unsigned slot = bench_rand(SLOTS);
-        if (block[slot] == NULL) {
-            const struct size_class *c = &classes[class_of[slot]];
-            size_t size = c->low + bench_rand(c->high - c->low + 1u);
-            if (bench_rand(8) == 0) {
-                /* calloc(count, size) with the same total as a malloc */
-                size_t count = (size % 4 == 0) ? 4 : 1;
-                block[slot] = bench_calloc(count, size / count);
-                size = size / count * count;
-            } else {
-                block[slot] = bench_malloc(size);
-            }
-            if (block[slot] == NULL) {
-                bench_error();
-                continue;
-            }
-            size_of[slot] = (uint16_t)size;
-            bench_tag(block[slot], size, (uint8_t)slot);
-        } else {
-            bench_check(block[slot], size_of[slot], (uint8_t)slot);
-            bench_free(block[slot]);
-            block[slot] = NULL;
-        }
-    }
-    for (unsigned slot = 0; slot < SLOTS; slot++) {
-        if (block[slot] != NULL) {
-            bench_check(block[slot], size_of[slot], (uint8_t)slot);
-            bench_free(block[slot]);
-        }
-    }
+    bench_slots(block, size_of, SLOTS, STEPS, fill);
 }
