@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * free: the owning pool is found from the address alone (a compare tree over
- * the pool boundaries, no block header), and the block is pushed on that
+ * free: the owning pool is found from the address alone (a table load and at
+ * most a compare, src/pool.h; no block header), and the block is pushed on that
  * pool's free list.  O(1) (O(block) for the poisoning with checks=full).
  *
  * A bad pointer is refused and reported to poolalloc_fault(): outside every

@@ -41,6 +41,7 @@ import sys
 import zlib
 
 MAX_LOOKUP_ENTRIES = 256   # bytes of flash we accept for the size table
+MAX_ADDRESS_STEPS = 2      # beyond, a compare tree over the pool starts is shorter
 MAX_POOLS = 255            # pool indices are uint8_t in the size table
 
 ENTRY_RE = re.compile(r'^([0-9]+):([0-9]+)$')
@@ -233,22 +234,27 @@ class Layout:
         self.max_block = pools[-1][0]
         self.pool_align = [natural_alignment(b) for b, _ in pools]
         self.base_align = max([alignment] + self.pool_align)
-        # Physical order, bottom to top: decreasing natural alignment.
-        order = sorted(range(self.count), key=lambda k: (-self.pool_align[k], pools[k][0]))
-        self.offset = [0] * self.count
-        off = 0
-        for k in order:
-            self.offset[k] = off
-            off += pools[k][0] * pools[k][1]
-        self.total = off
+        # Physical order, bottom to top: decreasing natural alignment, so the
+        # pools sit back to back with no padding and each starts naturally
+        # aligned.  Within one alignment the order is free: the pointer ->
+        # pool lookup picks the one that needs the fewest compares and the
+        # smallest table (_address_lookup).
+        self.addr_steps, self.addr_shift, self.addr_table, order = self._address_lookup()
+        self.offset = self._offsets(order)
+        self.total = sum(b * c for b, c in pools)
         for k in order:
             # The base is aligned to base_align; the distance up to each pool
             # start is a multiple of that pool's alignment.
             assert self.offset[k] % self.pool_align[k] == 0
         self.physical = order
+        # The pool just below each pool in memory (itself for the bottom one):
+        # the pointer lookup steps down to it.
+        self.below = [0] * self.count
+        for lower, upper in zip(order, order[1:]):
+            self.below[upper] = lower
+        self.below[order[0]] = order[0]
         self.field_bits = 16 if max([self.total] + [max(b, c) for b, c in pools]) <= 0xffff else 32
         self.size_limit, self.shift, self.steps, self.lookup = self._size_lookup()
-        self.addr_shift, self.addr_table = self._address_lookup()
 
     def _lookup_for_shift(self, limit, s):
         """The size table for sizes 0..limit at granule 2^s, indexed by
@@ -301,22 +307,84 @@ class Layout:
             return 0, 0, 0, []
         return best[1]
 
-    def _address_lookup(self):
-        """Pointer -> pool, for free: when every pool boundary is a multiple
-        of a granule 2^a that cuts the region into at most MAX_LOOKUP_ENTRIES
-        pieces, a byte table indexed by offset >> a is exact (one load);
-        otherwise (None, None) and a compare tree over the boundaries."""
-        if self.count == 1:
-            return None, None
-        bounds = [self.offset[k] for k in self.physical[1:]] + [self.total]
-        a = min((b & -b).bit_length() - 1 for b in bounds)
-        if self.total >> a > MAX_LOOKUP_ENTRIES:
-            return None, None
-        table = []
-        for k in self.physical:
-            table += [k] * ((self.pools[k][0] * self.pools[k][1]) >> a)
-        return a, table
+    def _offsets(self, order):
+        """Offset of each pool (by index) when placed back to back in `order`."""
+        offset, off = [0] * self.count, 0
+        for k in order:
+            offset[k] = off
+            off += self.pools[k][0] * self.pools[k][1]
+        return offset
 
+    def _orders(self):
+        """Candidate physical orders: decreasing natural alignment (no
+        padding, every pool naturally aligned), and within one alignment
+        by block, by size in bytes either way, and the small pools spread
+        between the large ones -- a pool smaller than a granule puts two
+        boundaries in one granule unless a large one follows it."""
+        classes = {}
+        for k in range(self.count):
+            classes.setdefault(self.pool_align[k], []).append(k)
+        nbytes = [b * c for b, c in self.pools]
+
+        def spread(ks):
+            ks = sorted(ks, key=lambda k: nbytes[k])
+            small, large = ks[:len(ks) // 2], ks[len(ks) // 2:][::-1]
+            out = []
+            for i in range(max(len(small), len(large))):
+                out += large[i:i + 1] + small[i:i + 1]
+            return out
+        keys = [lambda ks: sorted(ks), lambda ks: sorted(ks, key=lambda k: nbytes[k]),
+                lambda ks: sorted(ks, key=lambda k: -nbytes[k]), spread,
+                lambda ks: spread(ks)[::-1]]
+        orders = []
+        for key in keys:
+            order = [k for a in sorted(classes, reverse=True) for k in key(classes[a])]
+            if order not in orders:
+                orders.append(order)
+        return orders
+
+    def _address_lookup(self):
+        """Pointer -> pool, for free: a byte table indexed by offset >> a
+        names the pool that holds the last byte of each 2^a granule; when
+        pool starts lie inside a granule, a compare with the named pool's
+        start steps down to the pool below it, once per start inside (the
+        `steps`: 0 when every start is a multiple of the granule).  Tried for
+        every candidate order and granule with at most MAX_LOOKUP_ENTRIES
+        entries; the fewest steps win (speed first: free does one), then
+        the smallest table.  Returns
+        (steps, shift, table, order); a single pool needs no table."""
+        orders = self._orders()
+        if self.count == 1:
+            return 0, 0, None, orders[0]
+        total = sum(b * c for b, c in self.pools)
+        best = None
+        for order in orders:
+            offset = self._offsets(order)
+            starts = sorted(offset)
+            for a in range(max(0, (total - 1).bit_length() - MAX_LOOKUP_ENTRIES.bit_length() + 1),
+                           total.bit_length() + 1):
+                entries = (total + (1 << a) - 1) >> a
+                if entries > MAX_LOOKUP_ENTRIES:
+                    continue
+                inside = {}
+                for s in starts:
+                    if s & ((1 << a) - 1):
+                        inside[s >> a] = inside.get(s >> a, 0) + 1
+                steps = max(inside.values(), default=0)
+                key = (steps, entries)
+                if best is None or key < best[0]:
+                    table, k = [], 0
+                    by_start = sorted(range(self.count), key=lambda j: offset[j])
+                    for g in range(entries):
+                        last = min(((g + 1) << a) - 1, total - 1)
+                        while k + 1 < self.count and offset[by_start[k + 1]] <= last:
+                            k += 1
+                        table.append(by_start[k])
+                    best = (key, (steps, a, table, order))
+        steps, a, table, order = best[1]
+        if steps > MAX_ADDRESS_STEPS:   # a compare tree is shorter
+            return steps, 0, None, order
+        return best[1]
     def size_lookup_summary(self):
         if self.count == 1:
             return 'size lookup: one pool, one compare'
@@ -328,9 +396,16 @@ class Layout:
     def address_lookup_summary(self):
         if self.count == 1:
             return 'pointer lookup: one pool, one compare'
-        if self.addr_table is not None:
-            return 'pointer lookup: %d-entry table (granule %d bytes)' % (len(self.addr_table), 1 << self.addr_shift)
-        return 'pointer lookup: compare tree, at most %d compares' % (1 + (self.count - 1).bit_length())
+        if self.addr_table is None:
+            return ('pointer lookup: compare tree, at most %d compares (%d pools smaller than a granule '
+                    'of a %d-entry table share one; each would cost a compare)'
+                    % ((self.count - 1).bit_length(), self.addr_steps, MAX_LOOKUP_ENTRIES))
+        why = ''
+        if self.addr_steps > 1:
+            why = (' (a pool smaller than the granule shares it with %d other pool starts; a larger '
+                   'table would exceed %d entries)' % (self.addr_steps - 1, MAX_LOOKUP_ENTRIES))
+        return ('pointer lookup: %d-entry table (granule %d bytes), %d compare(s)%s'
+                % (len(self.addr_table), 1 << self.addr_shift, self.addr_steps, why))
 
     def summary(self, region=None, first=0):
         where = 'the heap start' if region is None else "region %s's start" % region
@@ -384,6 +459,7 @@ def emit_offset_lookup(r):
     out.append('/* Pool that holds region offset `off` (POOL_COUNT when outside the pools):')
     out.append(' * %s. */' % lay.address_lookup_summary())
     if lay.addr_table is not None:
+        out.append("#define POOL_ADDRESS_STEPS%s %du" % (r.macro, lay.addr_steps))
         out.append('#define POOL_ADDRESS_SHIFT%s %du' % (r.macro, lay.addr_shift))
         out.append('#define POOL_ADDRESS_ENTRIES%s %du' % (r.macro, len(lay.addr_table)))
         out.append('extern const uint8_t pool_address_lookup%s[POOL_ADDRESS_ENTRIES%s];' % (r.func, r.macro))
@@ -391,11 +467,7 @@ def emit_offset_lookup(r):
     out.append('    if (off >= POOL_REGION_BYTES%s)\n        return POOL_COUNT;' % r.macro)
     if lay.count == 1:
         out.append('    return %du;' % r.first)
-    elif lay.addr_table is not None:
-        out.append('    unsigned k = pool_address_lookup%s[off >> POOL_ADDRESS_SHIFT%s];' % (r.func, r.macro))
-        out.append('    POOL_ASSUME(k < POOL_COUNT);')
-        out.append('    return k;')
-    else:
+    elif lay.addr_table is None:
         def tree(lo, hi, indent):
             pad = '    ' * indent
             if hi - lo == 1:
@@ -405,6 +477,16 @@ def emit_offset_lookup(r):
             return (['%sif (off < %du) {' % (pad, bound)] + tree(lo, mid, indent + 1) +
                     ['%s} else {' % pad] + tree(mid, hi, indent + 1) + ['%s}' % pad])
         out.extend(tree(0, lay.count, 1))
+    else:
+        out.append('    const uint8_t *entry = &pool_address_lookup%s[off >> POOL_ADDRESS_SHIFT%s];' % (r.func, r.macro))
+        out.append('    unsigned k = *entry;')
+        out.append('    POOL_ASSUME(k < POOL_COUNT);')
+        for _ in range(lay.addr_steps):
+            out.append('    if (off < pool_geometry.offset[k])')
+            out.append('        k = pool_geometry.below[k]; /* a pool start inside the granule */')
+        if lay.addr_steps:
+            out.append('    POOL_ASSUME(k < POOL_COUNT);')
+        out.append('    return k;')
     out.append('}\n')
     return out
 
@@ -509,6 +591,7 @@ def emit_header(regions, pools_arg):
     out.append('#define POOL_HOST_REGION_BYTES %du\n' % lay.total)
     out.append('/* Block size of each pool, smallest first; usable as a constant. */')
     out.append('#define POOL_BLOCK_SIZES { %s }\n' % ', '.join('%du' % b for b, _ in all_pools))
+    out.append('#include "pool_geometry.h"\n')
     out.append('/* Pool of a size above POOL_SIZE_TABLE_LIMIT; POOL_COUNT when larger than')
     out.append(' * every block. */')
     out.extend(emit_large_size_lookup(regions[0], 'pool_for_large_size'))
@@ -575,6 +658,7 @@ def emit_source(regions, pools_arg, marker=None):
     out.append('    .block = { %s },' % ', '.join('%du' % b for b, _ in all_pools))
     out.append('    .capacity = { %s },' % ', '.join('%du' % c for _, c in all_pools))
     out.append('    .offset = { %s },' % ', '.join('%du' % o for r in regions for o in r.lay.offset))
+    out.append('    .below = { %s },' % ', '.join('%du' % (r.first + b) for r in regions for b in r.lay.below))
     out.append('};\n')
     out.append('/* Zero-cost start-up: all zero (.bss), no free list is threaded; a pool')
     out.append(' * hands out its never-used blocks in order (pool_state.used). */')

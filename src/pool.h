@@ -99,22 +99,6 @@ struct free_block {
     struct free_block *next;
 };
 
-#if POOL_FIELD_BITS == 16
-typedef uint16_t pool_field_t;
-#else
-typedef uint32_t pool_field_t;
-#endif
-
-/* Read-only description of the pools (flash): 6 bytes a pool when the
- * region is below 64 KiB.  Three arrays in one object, so that the code
- * reaches every field of pool k from one address and small offsets. */
-struct pool_geometry {
-    pool_field_t block[POOL_COUNT];    /* bytes per block */
-    pool_field_t capacity[POOL_COUNT]; /* blocks */
-    pool_field_t offset[POOL_COUNT];   /* where the pool starts, in bytes from POOL_BASE */
-};
-
-extern const struct pool_geometry pool_geometry;
 #if POOL_LOOKUP_ENTRIES > 0
 extern const uint8_t pool_size_lookup[POOL_LOOKUP_ENTRIES];
 #endif
@@ -209,9 +193,13 @@ POOL_INLINE unsigned pool_for_size_in(unsigned region, size_t size)
 
 /*
  * Index of the pool whose memory holds `ptr`, or POOL_COUNT when `ptr` lies
- * outside every pool.  O(1): a table indexed by the offset's granule when
- * the pool boundaries allow it, else a compare tree over the boundaries
- * (src/gen_layout.py picks; configure prints which).
+ * outside every pool.  O(1): one compare with the region's size, one load
+ * of a table that names the pool holding the last byte of each granule of
+ * the region, and, where a pool starts inside a granule, one compare with
+ * that pool's start (two where three pools share a granule); a layout
+ * whose many small pools would need more gets a compare tree instead.
+ * src/gen_layout.py chooses the granule and the order of the pools in
+ * memory; configure prints the result.
  */
 POOL_INLINE unsigned pool_of_ptr(const void *ptr)
 {

@@ -161,15 +161,25 @@ def check_generated(gen, layout, alignment, ptr, header, source, rng):
         if k != first:
             problems.append('size %d -> pool %d, first that fits is %d' % (n, k, first))
             break
-    # Pointer -> pool: the address table, when there is one, names the pool
-    # of every granule.
+    # Pointer -> pool as the generated lookup computes it: the address
+    # table names the pool at a granule's last byte, then `steps` times a
+    # compare with that pool's start steps down to the pool below; every
+    # pool boundary and offsets drawn at random must land in their pool.
     if 'pool_address_lookup' in tables:
-        granule = 1 << int(define['POOL_ADDRESS_SHIFT'])
+        shift, steps = int(define['POOL_ADDRESS_SHIFT']), int(define['POOL_ADDRESS_STEPS'])
         addr = [int(x) for x in re.findall(r'\d+', tables['pool_address_lookup'])]
-        for i, k in enumerate(addr):
-            start, end = spans[k] if k < len(spans) else (0, 0)
-            if not (start <= i * granule and (i + 1) * granule <= end):
-                problems.append('address granule %d -> pool %d' % (i, k))
+        below = [int(x) for x in re.findall(r'\d+', re.search(r'\.below = \{([^}]*)\}', source).group(1))]
+        if len(addr) != (total + (1 << shift) - 1) >> shift or len(addr) > 256 or steps > 2:
+            problems.append('address table of %d entries, %d steps' % (len(addr), steps))
+        offs = {s + d for s, e in spans for d in (0, 1, -1) if 0 <= s + d < total} | {total - 1}
+        offs |= {rng.randrange(total) for _ in range(200)}
+        for off in sorted(offs):
+            k = addr[off >> shift]
+            for _ in range(steps):
+                if off < geometry[k][0]:
+                    k = below[k]
+            if not (k < len(spans) and spans[k][0] <= off < spans[k][1]):
+                problems.append('offset %d -> pool %d' % (off, k))
                 break
     tests = re.findall(r'\.inverse = 0x([0-9a-f]+)u, \.limit = (\d+)u, \.shift = (\d+)u', source)
     if len(tests) != len(layout):
