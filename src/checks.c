@@ -80,7 +80,7 @@ static bool poison_intact(unsigned k, const void *ptr)
 static void rebuild_free_list(unsigned k)
 {
     uint32_t saved = pool_lock_all();
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     struct free_block *head = NULL;
     for (size_t index = state->used; index-- > 0;) {
         if ((pool_live_bits[k][index / 32u] & bit_of((uint32_t)index)) == 0) {
@@ -102,11 +102,11 @@ static void rebuild_free_list(unsigned k)
 
 
 
-void *pool_take_checked(unsigned k, void *caller)
+void *pool_take_checked(unsigned k, unsigned *took, void *caller)
 {
     for (unsigned attempt = 0; attempt < 3; attempt++) {
-        bool recycled = false;
-        void *block = pool_take(k, &recycled);
+        *took = 0;
+        void *block = pool_take(k, took);
         if (block == NULL)
             return NULL;
         if (block == POOL_TAKE_CORRUPT) {
@@ -123,7 +123,7 @@ void *pool_take_checked(unsigned k, void *caller)
             rebuild_free_list(k);
             continue;
         }
-        if (recycled && !poison_intact(k, block))
+        if ((*took & POOL_TOOK_RECYCLED) != 0 && !poison_intact(k, block))
             poolalloc_fault(POOLALLOC_FAULT_USE_AFTER_FREE, block, caller);
         return block;
     }
@@ -171,7 +171,7 @@ static bool check_pool(unsigned k, struct poolalloc_check_result *result, size_t
         return violation(result, POOLALLOC_FAULT_EDGE_CORRUPT, k, pool_block_at(k, high_water));
     size_t free_count = 0;
 #if POOLALLOC_SYNC_C11
-    uint32_t next = (uint32_t)atomic_load_explicit(&pool_state[k].head, memory_order_acquire);
+    uint32_t next = (uint32_t)atomic_load_explicit(&pool_heap.state[k].head, memory_order_acquire);
     while (next != 0) {
         char *entry = next - 1 < high_water ? pool_block_at(k, next - 1) : NULL;
         if (entry == NULL)
@@ -195,7 +195,7 @@ static bool check_pool(unsigned k, struct poolalloc_check_result *result, size_t
     }
     *in_use = high_water - free_count;
 #if POOLALLOC_STATS
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     if (counter_load(&state->allocs) - counter_load(&state->frees) != *in_use)
         return violation(result, POOLALLOC_FAULT_COUNT_MISMATCH, k, NULL);
 #endif

@@ -662,7 +662,7 @@ def emit_source(regions, pools_arg, marker=None):
     out.append('};\n')
     out.append('/* Zero-cost start-up: all zero (.bss), no free list is threaded; a pool')
     out.append(' * hands out its never-used blocks in order (pool_state.used). */')
-    out.append('struct pool_state pool_state[POOL_COUNT];\n')
+    out.append('struct pool_heap pool_heap;\n')
     out.append('#if POOLALLOC_STATS')
     out.append('struct pool_totals pool_totals;')
     out.append('#endif\n')

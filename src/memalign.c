@@ -40,9 +40,10 @@ static void *alloc_aligned(size_t alignment, size_t size, void *caller)
             continue;
         if (first == POOL_COUNT)
             first = k;
-        void *block = pool_take_block(k, caller);
+        unsigned took;
+        void *block = pool_take_block(k, &took, caller);
         if (block != NULL)
-            return block;
+            return pool_taken(k, block, took);
         if (!POOLALLOC_FALLBACK)
             break;
     }

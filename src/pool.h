@@ -77,6 +77,15 @@
 #define POOL_LOAD_RELAXED(object) (*(volatile __typeof__(*(object)) *)(object))
 #endif
 
+/* A word of bits the backends update atomically (bits_fetch_and/_or): the
+ * empty-pool map and, with checks=full, the allocated bits. */
+#if POOLALLOC_SYNC_C11
+#include <stdatomic.h>
+typedef _Atomic uint32_t pool_bits_t;
+#else
+typedef uint32_t pool_bits_t;
+#endif
+
 /* Check levels (the checks option). */
 #define POOL_CHECKS_NONE 0
 #define POOL_CHECKS_FAST 1
@@ -187,6 +196,51 @@ POOL_INLINE unsigned pool_for_size_in(unsigned region, size_t size)
 {
     return region == 0 ? pool_for_size(size) : pool_for_size_in_extra(region, size);
 }
+#endif
+
+/* What a backend's pool_take(k, &took) reports besides the block: it came
+ * from the free list (not the never-used part), and the take may have left
+ * the pool without a block (the list emptied with no never-used block
+ * left, or the last never-used block taken: pool_taken() in
+ * src/poolalloc_private.h looks closer). */
+#define POOL_TOOK_RECYCLED 1u
+#define POOL_TOOK_LAST 2u
+
+/* ---- Empty pools (fallback) ------------------------------------------------ */
+
+/*
+ * With fallback, a full pool's request goes to the next larger pool of its
+ * region that has a block, found in constant time: pool k's bit in the map,
+ * 0x80000000 >> (k % 32) of word k / 32, is set while the pool is known to
+ * be empty, so the candidates above pool k are the clear bits after its own
+ * and the smallest is one count of leading zeros away.  Set when a malloc
+ * drains a pool or finds it empty (pool_mark_empty, src/spill.c), cleared
+ * by the free that gives the pool a block back (pool_note_given).  A bit
+ * may be clear for an empty pool (one more try), never set for a pool that
+ * has a block once no call is half-way (src/spill.c says why).  All zero at
+ * reset: every pool may have a block.
+ */
+#if POOLALLOC_FALLBACK && POOL_COUNT > 1
+#define POOL_SPILL_MAP 1
+#define POOL_EMPTY_WORDS ((POOL_COUNT + 31u) / 32u)
+#else
+#define POOL_SPILL_MAP 0
+#define POOL_EMPTY_WORDS 1u /* unused; ISO C has no empty array */
+#endif
+
+#if POOL_SPILL_MAP
+/* The map word of pool k (src/pool_heap.h), and pool k's bit in it.  O(1). */
+#define pool_empty_word(k) (&pool_heap.empty[(k) / 32u])
+
+POOL_INLINE uint32_t pool_empty_bit(unsigned k)
+{
+    return 0x80000000u >> (k % 32u);
+}
+
+/* Pool k was seen empty: set its bit, then look again and clear it when a
+ * block came back meanwhile.  Out of line: it runs when a pool runs dry,
+ * not on every call.  O(1). */
+void pool_mark_empty(unsigned k);
 #endif
 
 /* ---- Pointer -> pool ------------------------------------------------------- */

@@ -45,12 +45,6 @@ POOL_INLINE uint32_t pool_index_of_block(unsigned k, const void *ptr)
 
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
 /* One bit per block, set while the block is allocated (gen_layout.py). */
-#if POOLALLOC_SYNC_C11
-#include <stdatomic.h>
-typedef _Atomic uint32_t pool_bits_t;
-#else
-typedef uint32_t pool_bits_t;
-#endif
 extern pool_bits_t *const pool_live_bits[POOL_COUNT];
 
 /* Freed blocks are filled with this byte, after the free-list link on the

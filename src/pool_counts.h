@@ -13,7 +13,7 @@
 POOL_INLINE void count_take(unsigned k)
 {
 #if POOLALLOC_STATS
-    counter_add(&pool_state[k].allocs, 1);
+    counter_add(&pool_heap.state[k].allocs, 1);
     counter_raise(&pool_totals.peak_bytes, counter_add(&pool_totals.bytes_in_use, pool_block_size(k)));
 #else
     (void)k;
@@ -23,7 +23,7 @@ POOL_INLINE void count_take(unsigned k)
 POOL_INLINE void count_give(unsigned k)
 {
 #if POOLALLOC_STATS
-    counter_add(&pool_state[k].frees, 1);
+    counter_add(&pool_heap.state[k].frees, 1);
     counter_add(&pool_totals.bytes_in_use, -pool_block_size(k));
 #else
     (void)k;

@@ -15,18 +15,18 @@ struct pool_state {
     size_t used;             /* blocks handed out from the never-used part: the high-water mark */
     POOL_STATE_COUNTERS
 };
-extern struct pool_state pool_state[POOL_COUNT];
+#include "pool_heap.h"
 
 /* The high-water mark of pool k, read once.  O(1). */
 POOL_INLINE size_t pool_used(unsigned k)
 {
-    return POOL_LOAD_RELAXED(&pool_state[k].used);
+    return POOL_LOAD_RELAXED(&pool_heap.state[k].used);
 }
 
 /* The free-list head of pool k, read once.  O(1). */
 POOL_INLINE void *pool_free_head(unsigned k)
 {
-    return POOL_LOAD_RELAXED(&pool_state[k].free);
+    return POOL_LOAD_RELAXED(&pool_heap.state[k].free);
 }
 
 /* Free blocks on pool k's list, counting at most `limit`.  A diagnostic,

@@ -27,7 +27,7 @@
 #include "pool_stats.h"
 
 /*
- * The sync backend defines pool_take(k, &recycled) and pool_give(k, ptr),
+ * The sync backend defines pool_take(k, &took) and pool_give(k, ptr),
  * pool_used(k), pool_free_head(k) and pool_count_free(k, limit), the atomic
  * helpers counter_add(counter, delta) (returns the new value),
  * counter_raise(counter, value) (a maximum), bits_fetch_and /
@@ -60,8 +60,8 @@ POOL_INLINE size_t pool_in_use(unsigned k)
 #if POOLALLOC_STATS
     /* frees first: a free that lands between the two loads cannot make the
      * difference negative. */
-    size_t frees = counter_load(&pool_state[k].frees);
-    return counter_load(&pool_state[k].allocs) - frees;
+    size_t frees = counter_load(&pool_heap.state[k].frees);
+    return counter_load(&pool_heap.state[k].allocs) - frees;
 #else
     return pool_used(k) - pool_count_free(k, pool_capacity(k));
 #endif
@@ -89,22 +89,44 @@ void *pool_out_of_memory(size_t size, void *caller);
 /* checks=full, src/checks.c: take with the allocated bit, link and poison
  * checks (O(block) for the poison check), and give with the double-free
  * check and poisoning (O(block)); false when the give was refused. */
-void *pool_take_checked(unsigned k, void *caller);
+void *pool_take_checked(unsigned k, unsigned *took, void *caller);
 bool pool_give_checked(unsigned k, void *ptr, void *caller);
 /* Is the block at ptr (a block boundary of pool k) allocated?  O(1). */
 bool pool_block_is_live(unsigned k, const void *ptr);
 #endif
 
-/* Take a block from pool k with whatever the checks level adds.  O(1), plus
- * O(block) with checks=full. */
-POOL_INLINE void *pool_take_block(unsigned k, void *caller)
+/* Take a block from pool k with whatever the checks level adds; *took as
+ * the backend's pool_take() reports it.  O(1), plus O(block) with
+ * checks=full. */
+POOL_INLINE void *pool_take_block(unsigned k, unsigned *took, void *caller)
 {
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
-    return pool_take_checked(k, caller);
+    return pool_take_checked(k, took, caller);
 #else
     (void)caller;
-    bool recycled;
-    return pool_take(k, &recycled);
+    return pool_take(k, took);
+#endif
+}
+
+#if POOL_SPILL_MAP
+/* pool_taken()'s out-of-line part (src/spill.c): marks pool k empty when it
+ * has no block left; returns `block`. */
+void *pool_took_last(unsigned k, void *block);
+#endif
+
+/* Pool k has a block again: clear its bit in the empty-pool map, after the
+ * push (a take that marks the pool empty meanwhile looks again after
+ * setting the bit, src/spill.c).  One load and a test when the bit is
+ * clear, as it is unless the pool had run dry.  O(1). */
+POOL_INLINE void pool_note_given(unsigned k)
+{
+#if POOL_SPILL_MAP
+    pool_bits_t *word = pool_empty_word(k);
+    /* bit k % 32 from the top: the sign after a shift (lsls; bmi) */
+    if ((int32_t)(POOL_LOAD_RELAXED(word) << (k % 32u)) < 0)
+        (void)bits_fetch_and(word, ~pool_empty_bit(k));
+#else
+    (void)k;
 #endif
 }
 
@@ -114,45 +136,71 @@ POOL_INLINE void *pool_take_block(unsigned k, void *caller)
 POOL_INLINE void pool_release(unsigned k, void *ptr, void *caller)
 {
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
-    (void)pool_give_checked(k, ptr, caller);
+    if (pool_give_checked(k, ptr, caller))
+        pool_note_given(k);
 #else
-    if (!pool_give(k, ptr))
+    if (!pool_give(k, ptr)) {
         poolalloc_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
+        return;
+    }
+    pool_note_given(k);
 #endif
 }
+
+/* A block taken from pool k: when the take may have left the pool without
+ * a block (POOL_TOOK_LAST), a tail call marks it for the spills
+ * (src/spill.c), so that the hot path keeps no register for it.  A test
+ * otherwise.  O(1). */
+POOL_INLINE void *pool_taken(unsigned k, void *block, unsigned took)
+{
+#if POOL_SPILL_MAP
+    if (took & POOL_TOOK_LAST)
+        return pool_took_last(k, block);
+#else
+    (void)k;
+    (void)took;
+#endif
+    return block;
+}
+
+/* The spill of a request whose pool k is full (src/spill.c): a block of the
+ * next larger pool below `end` that has one, or NULL.  O(1) with the
+ * empty-pool map, plus a try per stale bit; else one try per pool. */
+void *pool_spill(unsigned k, unsigned end, void *caller);
 
 /* A block from pool k or (fallback) the next ones below `end`, the end of
  * k's region: fallback stays inside one region.  NULL when none has one. */
 POOL_INLINE void *pool_take_from(unsigned k, unsigned end, void *caller)
 {
-    if (k < end) {
-        do {
-            void *block = pool_take_block(k, caller);
-            if (block != NULL)
-                return block;
-        } while (POOLALLOC_FALLBACK && ++k < end);
-    }
-    return NULL;
+    if (k >= end)
+        return NULL;
+    unsigned took;
+    void *block = pool_take_block(k, &took, caller);
+    if (block != NULL)
+        return pool_taken(k, block, took);
+    return POOLALLOC_FALLBACK ? pool_spill(k, end, caller) : NULL;
 }
+
+/* malloc's path past its own pool (src/spill.c): the spill (fallback),
+ * then the failure.  Out of line and reached by a tail call, so that
+ * malloc keeps nothing alive for it.  O(1) per pool tried. */
+void *pool_alloc_slow(size_t size, void *caller);
 
 /*
- * malloc(size) on behalf of `caller`: size -> pool by table lookup, then
- * that pool and (fallback) the larger ones of the default region in turn;
- * NULL when none has a block.  O(1) per pool tried.
+ * malloc(size) on behalf of `caller`: size -> pool by table lookup, a block
+ * of that pool; else (pool_alloc_slow) of the next larger pool of the
+ * default region that has one (fallback), else NULL with ENOMEM.  O(1).
  */
-POOL_INLINE void *pool_alloc_or_null(size_t size, void *caller)
-{
-    return pool_take_from(pool_for_size(size), POOL_DEFAULT_END, caller);
-}
-
 POOL_INLINE void *pool_alloc(size_t size, void *caller)
 {
-    void *block = pool_alloc_or_null(size, caller);
-    if (block != NULL)
-        return block;
-    /* The first pool is found again there: keeping it live here costs the
-     * successful path registers and instructions. */
-    return pool_fail(size, POOL_FIRST_FOR_SIZE, caller);
+    unsigned k = pool_for_size(size);
+    if (k < POOL_DEFAULT_END) {
+        unsigned took;
+        void *block = pool_take_block(k, &took, caller);
+        if (block != NULL)
+            return pool_taken(k, block, took);
+    }
+    return pool_alloc_slow(size, caller);
 }
 
 /* pool_alloc() out of line, for the entry points other than malloc

@@ -29,7 +29,7 @@ static size_t operations_sum(void)
 {
     size_t sum = counter_load(&pool_totals.oom_count);
     for (unsigned k = 0; k < POOL_COUNT; k++) {
-        struct pool_state *state = &pool_state[k];
+        struct pool_state *state = &pool_heap.state[k];
         sum += counter_load(&state->allocs) + counter_load(&state->frees) + counter_load(&state->fails);
     }
     return sum;
@@ -49,7 +49,7 @@ static size_t copy_once(struct poolalloc_stats *totals, struct poolalloc_pool_st
         one.block_size = pool_block_size(k);
         one.capacity = pool_capacity(k);
 #if POOLALLOC_STATS
-        struct pool_state *state = &pool_state[k];
+        struct pool_state *state = &pool_heap.state[k];
         size_t frees = counter_load(&state->frees);
         size_t allocs = counter_load(&state->allocs);
         size_t fails = counter_load(&state->fails);
@@ -108,7 +108,7 @@ void poolalloc_stats_reset(void)
 {
 #if POOLALLOC_STATS
     for (unsigned k = 0; k < POOL_COUNT; k++) {
-        struct pool_state *state = &pool_state[k];
+        struct pool_state *state = &pool_heap.state[k];
         counter_store(&state->allocs_at_reset, counter_load(&state->allocs));
         counter_store(&state->fails_at_reset, counter_load(&state->fails));
     }

@@ -28,7 +28,7 @@ struct pool_state {
     _Atomic size_t used;   /* blocks handed out from the never-used part: the high-water mark */
     POOL_STATE_COUNTERS
 };
-extern struct pool_state pool_state[POOL_COUNT];
+#include "pool_heap.h"
 
 /* Per pool: for each free block, the index + 1 of the next (0 = last). */
 extern _Atomic uint32_t *const pool_next_index[POOL_COUNT];
@@ -36,13 +36,13 @@ extern _Atomic uint32_t *const pool_next_index[POOL_COUNT];
 /* The high-water mark of pool k.  O(1). */
 POOL_INLINE size_t pool_used(unsigned k)
 {
-    return POOL_LOAD_RELAXED(&pool_state[k].used);
+    return POOL_LOAD_RELAXED(&pool_heap.state[k].used);
 }
 
 /* The first block on pool k's free list, or NULL.  O(1). */
 POOL_INLINE void *pool_free_head(unsigned k)
 {
-    uint32_t first = (uint32_t)atomic_load_explicit(&pool_state[k].head, memory_order_acquire);
+    uint32_t first = (uint32_t)atomic_load_explicit(&pool_heap.state[k].head, memory_order_acquire);
     return first == 0 ? NULL : pool_block_at(k, first - 1);
 }
 
@@ -61,7 +61,6 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
     }
 }
 
-#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
 /* *word &= mask / *word |= mask; return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
@@ -72,7 +71,6 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
 {
     return atomic_fetch_or_explicit(word, mask, memory_order_relaxed);
 }
-#endif
 
 /* Statistics of a take / give. */
 #include "pool_counts.h"
@@ -84,9 +82,9 @@ POOL_INLINE uint64_t list_head(uint32_t index_plus_one, uint32_t tag)
 
 /* Take a block from pool k (free list, then the never-used part), or NULL.
  * O(1) but for CAS retries caused by other threads' progress. */
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     uint64_t head = atomic_load_explicit(&state->head, memory_order_acquire);
     while ((uint32_t)head != 0) {
         uint32_t index = (uint32_t)head - 1;
@@ -94,7 +92,7 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
         uint64_t popped = list_head(next, (uint32_t)(head >> 32) + 1);
         if (atomic_compare_exchange_weak_explicit(&state->head, &head, popped, memory_order_acquire,
                                                   memory_order_acquire)) {
-            *recycled = true;
+            *took = POOL_TOOK_RECYCLED | (next == 0 ? POOL_TOOK_LAST : 0u);
             count_take(k);
             return pool_block_at(k, index);
         }
@@ -103,6 +101,7 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
     while (used != pool_capacity(k)) {
         if (atomic_compare_exchange_weak_explicit(&state->used, &used, used + 1, memory_order_relaxed,
                                                   memory_order_relaxed)) {
+            *took = used + 1 == pool_capacity(k) ? POOL_TOOK_LAST : 0u;
             count_take(k);
             return pool_block_at(k, used);
         }
@@ -114,7 +113,7 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
  * list's head already -- freed twice in a row.  O(1) but for CAS retries. */
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     uint32_t index = (uint32_t)((size_t)((char *)ptr - pool_start(k)) / pool_block_size(k));
     uint64_t head = atomic_load_explicit(&state->head, memory_order_relaxed);
     uint64_t pushed;
@@ -133,7 +132,7 @@ POOL_INLINE bool pool_give(unsigned k, void *ptr)
 POOL_INLINE size_t pool_count_free(unsigned k, size_t limit)
 {
     size_t n = 0;
-    uint32_t next = (uint32_t)atomic_load_explicit(&pool_state[k].head, memory_order_acquire);
+    uint32_t next = (uint32_t)atomic_load_explicit(&pool_heap.state[k].head, memory_order_acquire);
     while (next != 0 && n < limit) {
         n++;
         next = atomic_load_explicit(&pool_next_index[k][next - 1], memory_order_relaxed);

@@ -37,8 +37,8 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
     primask_restore(primask);
 }
 
-#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
-/* *word &= mask / *word |= mask, masked; return the old word. */
+/* *word &= mask / *word |= mask (the empty-pool map; checks=full: the
+ * allocated bits), masked; return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
     uint32_t primask = primask_mask();
@@ -56,7 +56,6 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
     primask_restore(primask);
     return old;
 }
-#endif
 
 /* Mask interrupts (nests); returns what pool_unlock_all() restores. */
 POOL_INLINE uint32_t pool_lock_all(void)
@@ -71,11 +70,11 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 
 #include "pool_counts.h"
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
     size_t fresh;
     uint32_t primask = primask_mask();
-    void *block = pool_claim_unsynchronised(k, recycled, &fresh);
+    void *block = pool_claim_unsynchronised(k, took, &fresh);
     primask_restore(primask);
     return pool_take_finish(k, block, fresh);
 }

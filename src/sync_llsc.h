@@ -67,8 +67,8 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
     }
 }
 
-#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
-/* *word &= mask / *word |= mask (LDREX/STREX); return the old word. */
+/* *word &= mask / *word |= mask (the empty-pool map; checks=full: the
+ * allocated bits) (LDREX/STREX); return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
     return __atomic_fetch_and(word, mask, __ATOMIC_RELAXED);
@@ -78,7 +78,6 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
 {
     return __atomic_fetch_or(word, mask, __ATOMIC_RELAXED);
 }
-#endif
 
 /* Mask interrupts (the rare repair paths only); returns the old PRIMASK. */
 POOL_INLINE uint32_t pool_lock_all(void)
@@ -95,9 +94,9 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 
 /* Pop the head of pool k's free list, or NULL when the list is empty; with
  * checks=full, POOL_TAKE_CORRUPT when the head's link is damaged. */
-POOL_INLINE void *pool_pop(unsigned k)
+POOL_INLINE void *pool_pop(unsigned k, unsigned *took)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     for (;;) {
         struct free_block *block = (struct free_block *)load_exclusive(&state->free);
         if (block == NULL)
@@ -109,35 +108,40 @@ POOL_INLINE void *pool_pop(unsigned k)
             return POOL_TAKE_CORRUPT;
         }
 #endif
-        if (store_exclusive(&state->free, (uintptr_t)next))
+        if (store_exclusive(&state->free, (uintptr_t)next)) {
+            *took = POOL_TOOK_RECYCLED;
+            if (next == NULL && POOL_LOAD_RELAXED(&state->used) == pool_capacity(k))
+                *took = POOL_TOOK_RECYCLED | POOL_TOOK_LAST;
             return block;
+        }
     }
 }
 
 /* Hand out pool k's next never-used block, or NULL when none is left. */
-POOL_INLINE void *pool_bump(unsigned k)
+POOL_INLINE void *pool_bump(unsigned k, unsigned *took)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     for (;;) {
         size_t used = load_exclusive(&state->used);
         if (used == pool_capacity(k)) {
             clear_exclusive();
             return NULL;
         }
-        if (store_exclusive(&state->used, used + 1))
+        if (store_exclusive(&state->used, used + 1)) {
+            *took = used + 1 == pool_capacity(k) ? POOL_TOOK_LAST : 0u;
             return pool_block_at(k, used);
+        }
     }
 }
 
-/* Take a block from pool k: the free list first, then the never-used part.
+/* Take a block from pool k: the free list first, then the never-used part;
+ * *took says which, and whether it may have been the last (POOL_TOOK_*).
  * NULL when the pool is exhausted (POOL_TAKE_CORRUPT: see pool_pop). */
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
-    void *block = pool_pop(k);
+    void *block = pool_pop(k, took);
     if (block == NULL)
-        block = pool_bump(k);
-    else
-        *recycled = true;
+        block = pool_bump(k, took);
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
     if (block == POOL_TAKE_CORRUPT)
         return block;
@@ -151,9 +155,9 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
  * list's head already -- freed twice in a row. */
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     struct free_block *block = ptr;
-    struct free_block *head = pool_free_head(k);
+    struct free_block *head = POOL_LOAD_RELAXED(&state->free);
     do {
         if (head == block)
             return false;

@@ -15,7 +15,7 @@
 POOL_INLINE void count_take_unsynchronised(unsigned k)
 {
 #if POOLALLOC_STATS
-    pool_state[k].allocs++;
+    pool_heap.state[k].allocs++;
     size_t bytes = pool_totals.bytes_in_use += pool_block_size(k);
     if (bytes > pool_totals.peak_bytes)
         pool_totals.peak_bytes = bytes;
@@ -27,7 +27,7 @@ POOL_INLINE void count_take_unsynchronised(unsigned k)
 POOL_INLINE void count_give_unsynchronised(unsigned k)
 {
 #if POOLALLOC_STATS
-    pool_state[k].frees++;
+    pool_heap.state[k].frees++;
     pool_totals.bytes_in_use -= pool_block_size(k);
 #else
     (void)k;
@@ -40,7 +40,7 @@ POOL_INLINE void count_give_unsynchronised(unsigned k)
 
 /*
  * The shared part of taking a block from pool k: pop the free list's head
- * (returned, *recycled set), or else claim the index of the next never-used
+ * (returned, *took POOL_TOOK_RECYCLED), or else claim the index of the next never-used
  * block (*fresh; NULL returned), or nothing when the pool is exhausted (NULL,
  * *fresh == POOL_NO_FRESH).  With checks=full, POOL_TAKE_CORRUPT when the
  * head's link is damaged (nothing taken).  The address of a claimed block is
@@ -48,9 +48,9 @@ POOL_INLINE void count_give_unsynchronised(unsigned k)
  * backend's masked window holds only the list and count updates.  Not
  * atomic by itself.  O(1).
  */
-POOL_INLINE void *pool_claim_unsynchronised(unsigned k, bool *recycled, size_t *fresh)
+POOL_INLINE void *pool_claim_unsynchronised(unsigned k, unsigned *took, size_t *fresh)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     struct free_block *block = state->free;
     *fresh = POOL_NO_FRESH;
     if (block != NULL) {
@@ -58,13 +58,16 @@ POOL_INLINE void *pool_claim_unsynchronised(unsigned k, bool *recycled, size_t *
         if (!pool_link_valid(k, block->next, state->used))
             return POOL_TAKE_CORRUPT;
 #endif
-        *recycled = true;
         state->free = block->next;
+        *took = POOL_TOOK_RECYCLED;
+        if (state->free == NULL && state->used == pool_capacity(k))
+            *took = POOL_TOOK_RECYCLED | POOL_TOOK_LAST;
     } else {
         size_t used = state->used;
         if (used == pool_capacity(k))
             return NULL;
         state->used = used + 1;
+        *took = used + 1 == pool_capacity(k) ? POOL_TOOK_LAST : 0u;
         POOL_ASSUME(used != POOL_NO_FRESH); /* used < capacity < SIZE_MAX */
         *fresh = used;
     }
@@ -83,7 +86,7 @@ POOL_INLINE void *pool_take_finish(unsigned k, void *block, size_t fresh)
  * list's head already -- freed twice in a row.  Not atomic by itself.  O(1). */
 POOL_INLINE bool pool_give_unsynchronised(unsigned k, void *ptr)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     struct free_block *block = ptr;
     struct free_block *head = state->free;
     if (head == block)

@@ -22,8 +22,8 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
         *counter = value;
 }
 
-#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
-/* *word &= mask / *word |= mask; return the old word. */
+/* *word &= mask / *word |= mask (the empty-pool map; checks=full: the
+ * allocated bits); return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
     uint32_t old = *word;
@@ -37,7 +37,6 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
     *word = old | mask;
     return old;
 }
-#endif
 
 /* Nothing else runs: nothing to stop. */
 POOL_INLINE uint32_t pool_lock_all(void)
@@ -52,10 +51,10 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 
 #include "pool_counts.h"
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
     size_t fresh;
-    void *block = pool_claim_unsynchronised(k, recycled, &fresh);
+    void *block = pool_claim_unsynchronised(k, took, &fresh);
     return pool_take_finish(k, block, fresh);
 }
 

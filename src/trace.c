@@ -47,7 +47,7 @@ _Static_assert(POOLALLOC_TRACE_RECORDS >= 4 && (POOLALLOC_TRACE_RECORDS & (POOLA
 #define HEADER_BYTES POOLALLOC_TRACE_HEADER_SIZE(POOL_COUNT, REGION_ENTRIES, WORD_SIZE)
 #define RING_MASK ((uint32_t)POOLALLOC_TRACE_RECORDS - 1u)
 _Static_assert(HEADER_BYTES <= UINT16_MAX, "header_size is a 16-bit field");
-_Static_assert(sizeof pool_state[0] <= UINT16_MAX, "pool_state_size is a 16-bit field");
+_Static_assert(sizeof pool_heap.state[0] <= UINT16_MAX, "pool_state_size is a 16-bit field");
 _Static_assert(POOL_COUNT <= POOLALLOC_TRACE_MAX_POOLS, "pool_count is at most 255");
 
 /* Store `value` in field FIELD of table TABLE (of the format header) at `base`. */
@@ -172,7 +172,7 @@ static void write_header(void)
     PUT_FIELD(header, HEADER, POOL_COUNT, POOL_COUNT);
     PUT_FIELD(header, HEADER, ALIGNMENT, POOL_MALLOC_ALIGN);
     PUT_FIELD(header, HEADER, RECORD_SIZE, RECORD_BYTES);
-    PUT_FIELD(header, HEADER, POOL_STATE_SIZE, sizeof pool_state[0]); /* the RAM each pool costs */
+    PUT_FIELD(header, HEADER, POOL_STATE_SIZE, sizeof pool_heap.state[0]); /* the RAM each pool costs */
     for (unsigned k = 0; k < POOL_COUNT; k++) {
         uint8_t *entry = header + POOLALLOC_TRACE_REGION_TABLE_AT(k, WORD_SIZE);
         PUT_FIELD(entry, POOL, BLOCK, pool_block_size(k));

@@ -19,15 +19,16 @@
 #endif
 #undef pool_take
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
     if (pool_free_head(k) != NULL)
-        return pool_take_correct(k, recycled);
-    volatile size_t *edge = &pool_state[k].used;
+        return pool_take_correct(k, took);
+    volatile size_t *edge = &pool_heap.state[k].used;
     size_t used = *edge;
     if (used == pool_capacity(k))
         return NULL;
     *edge = used + 1; /* broken: the edge may have moved since it was read */
+    *took = POOL_TOOK_LAST; /* may be: pool_taken() looks */
     count_take(k);
     return pool_block_at(k, used);
 }

@@ -17,9 +17,9 @@
 #endif
 #undef pool_take
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     for (;;) {
         struct free_block *seen = pool_free_head(k);
         if (seen == NULL)
@@ -39,11 +39,11 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
         primask_restore(primask);
         if (same) {
 #endif
-            *recycled = true;
+            *took = POOL_TOOK_RECYCLED | POOL_TOOK_LAST; /* may be: pool_taken() looks */
             return seen;
         }
     }
-    return pool_take_correct(k, recycled);
+    return pool_take_correct(k, took);
 }
 
 #endif

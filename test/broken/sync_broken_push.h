@@ -21,7 +21,7 @@
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
-    struct free_block *volatile *head = &pool_state[k].free;
+    struct free_block *volatile *head = &pool_heap.state[k].free;
     struct free_block *block = ptr;
     struct free_block *seen = *head;
     if (seen == block)

@@ -37,9 +37,9 @@ static inline void pool_hold_window_open(void)
     }
 }
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     uint64_t head = atomic_load_explicit(&state->head, memory_order_acquire);
     while ((uint32_t)head != 0) {
         uint32_t index = (uint32_t)head - 1;
@@ -48,17 +48,17 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
         uint64_t popped = list_head(next, (uint32_t)(head >> 32)); /* broken: same tag */
         if (atomic_compare_exchange_weak_explicit(&state->head, &head, popped, memory_order_acquire,
                                                   memory_order_acquire)) {
-            *recycled = true;
+            *took = POOL_TOOK_RECYCLED | POOL_TOOK_LAST; /* may be: pool_taken() looks */
             count_take(k);
             return pool_block_at(k, index);
         }
     }
-    return pool_take_tagged(k, recycled); /* the list is empty: the never-used part */
+    return pool_take_tagged(k, took); /* the list is empty: the never-used part */
 }
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     uint32_t index = (uint32_t)((size_t)((char *)ptr - pool_start(k)) / pool_block_size(k));
     uint64_t head = atomic_load_explicit(&state->head, memory_order_relaxed);
     uint64_t pushed;

@@ -17,9 +17,9 @@
 #undef pool_take
 #undef pool_give
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     uint32_t primask = primask_mask();
     struct free_block *block = state->free;
     if (block != NULL) {
@@ -27,7 +27,7 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
         count_take_unsynchronised(k);
         primask_restore(primask); /* broken: before the store */
         state->free = next;
-        *recycled = true;
+        *took = POOL_TOOK_RECYCLED | POOL_TOOK_LAST; /* may be: pool_taken() looks */
         return block;
     }
     size_t used = state->used;
@@ -38,12 +38,13 @@ POOL_INLINE void *pool_take(unsigned k, bool *recycled)
     count_take_unsynchronised(k);
     primask_restore(primask); /* broken: before the store */
     state->used = used + 1;
+    *took = POOL_TOOK_LAST;
     return pool_block_at(k, used);
 }
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
-    struct pool_state *state = &pool_state[k];
+    struct pool_state *state = &pool_heap.state[k];
     struct free_block *block = ptr;
     uint32_t primask = primask_mask();
     struct free_block *head = state->free;
