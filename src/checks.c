@@ -143,6 +143,37 @@ bool pool_give_checked(unsigned k, void *ptr, void *caller)
 }
 #endif
 
+#if POOLALLOC_CHECKS == POOL_CHECKS_FAST
+/* Walk pool k's free list for `ptr`, at most as many links as blocks were
+ * handed out; a link outside the pool ends the walk (a damaged list is
+ * poolalloc_check()'s to report).  Everything is stopped meanwhile on the
+ * backends that keep the links in the blocks.  O(capacity). */
+bool pool_free_list_holds(unsigned k, const void *ptr)
+{
+    size_t limit = pool_used(k);
+    bool found = false;
+#if POOLALLOC_SYNC_C11
+    uint32_t index = pool_index_of_block(k, ptr);
+    uint32_t next = (uint32_t)atomic_load_explicit(&pool_heap.state[k].head, memory_order_acquire);
+    for (; next != 0 && next - 1 < limit && !found; limit--) {
+        found = next - 1 == index;
+        next = atomic_load_explicit(&pool_next_index[k][next - 1], memory_order_relaxed);
+    }
+#else
+    uint32_t saved = pool_lock_all();
+    const char *start = pool_start(k), *end = pool_end(k);
+    for (const char *b = pool_free_head(k); b != NULL && !found && limit > 0; limit--) {
+        if (b < start || b >= end)
+            break;
+        found = b == (const char *)ptr;
+        b = (const char *)((const struct free_block *)(const void *)b)->next;
+    }
+    pool_unlock_all(saved);
+#endif
+    return found;
+}
+#endif
+
 /* Record the first violation; returns false for the caller to pass on. */
 static bool violation(struct poolalloc_check_result *result, enum poolalloc_fault_kind kind, unsigned k,
                       void *ptr)

@@ -29,12 +29,59 @@ extern const struct pool_block_test pool_block_test[POOL_COUNT];
  * offset is not a multiple of the block size.  O(1). */
 POOL_INLINE uint32_t pool_block_index(unsigned k, uint32_t offset)
 {
+#if defined __ARM_FEATURE_IDIV
+    /* A hardware divide is one instruction: divide and multiply back. */
+    uint32_t block = (uint32_t)pool_block_size(k);
+    uint32_t index = offset / block;
+    return index * block == offset ? index : UINT32_MAX;
+#else
     const struct pool_block_test *test = &pool_block_test[k];
     uint32_t product = offset * test->inverse;
     uint32_t shift = test->shift;
     uint32_t rotated = shift == 0 ? product : (product >> shift | product << (32u - shift));
     return rotated <= test->limit ? rotated : UINT32_MAX;
+#endif
 }
+
+#if POOLALLOC_CHECKS == POOL_CHECKS_FAST
+/*
+ * checks=fast marks a free block: its second word holds POOL_FREE_MARK
+ * (generated, odd), written by free before the push and cleared by the take
+ * that hands the block out again.  A block freed again, or given to realloc
+ * or malloc_usable_size, that carries the mark is then looked up on its
+ * pool's free list (pool_free_list_holds, src/checks.c: a bounded walk, on
+ * this rare path only); user data that happens to equal the mark costs the
+ * walk, never a false report.  A pool of pointer-sized blocks has no second
+ * word: there only a block freed twice in a row is caught.  O(1).
+ */
+POOL_INLINE bool pool_has_mark(unsigned k)
+{
+    return POOL_MIN_BLOCK >= 2 * sizeof(void *) || pool_block_size(k) >= 2 * sizeof(void *);
+}
+
+POOL_INLINE uintptr_t *pool_mark_word(void *ptr)
+{
+    return (uintptr_t *)ptr + 1;
+}
+
+/* Is the block at ptr, a block boundary of pool k among those handed out,
+ * on pool k's free list?  O(capacity): runs only for a marked block. */
+bool pool_free_list_holds(unsigned k, const void *ptr);
+
+/* Is the block at ptr (a block boundary of pool k) free?  O(1), plus the
+ * walk when it carries the mark. */
+POOL_INLINE bool pool_block_is_marked_free(unsigned k, void *ptr)
+{
+#ifdef POOLALLOC_TEST_NO_FREE_MARK /* a broken variant for the tests' teeth */
+    (void)k;
+    (void)ptr;
+    return false;
+#else
+    return pool_has_mark(k) && *(volatile uintptr_t *)pool_mark_word(ptr) == POOL_FREE_MARK &&
+           pool_free_list_holds(k, ptr);
+#endif
+}
+#endif
 
 /* Index of `ptr` in pool k (UINT32_MAX when not a block boundary).  O(1). */
 POOL_INLINE uint32_t pool_index_of_block(unsigned k, const void *ptr)

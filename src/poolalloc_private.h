@@ -104,7 +104,12 @@ POOL_INLINE void *pool_take_block(unsigned k, unsigned *took, void *caller)
     return pool_take_checked(k, took, caller);
 #else
     (void)caller;
-    return pool_take(k, took);
+    void *block = pool_take(k, took);
+#if POOLALLOC_CHECKS == POOL_CHECKS_FAST
+    if (block != NULL && pool_has_mark(k))
+        *pool_mark_word(block) = 0; /* allocated: no longer marked free */
+#endif
+    return block;
 #endif
 }
 
@@ -139,6 +144,10 @@ POOL_INLINE void pool_release(unsigned k, void *ptr, void *caller)
     if (pool_give_checked(k, ptr, caller))
         pool_note_given(k);
 #else
+#if POOLALLOC_CHECKS == POOL_CHECKS_FAST
+    if (pool_has_mark(k))
+        *pool_mark_word(ptr) = POOL_FREE_MARK; /* still ours: before the push */
+#endif
     if (!pool_give(k, ptr)) {
         poolalloc_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
         return;
@@ -216,10 +225,12 @@ void *pool_alloc_in(unsigned region, size_t size, void *caller);
 /*
  * The pool of a pointer given to free, realloc or malloc_usable_size, or
  * POOL_COUNT after reporting the fault: outside every pool (always); with
- * checks=fast also not at a block boundary, or a block never handed out;
- * with `must_be_live` (realloc, usable_size), a block that is its pool's
- * free-list head -- just freed -- and with checks=full any block that is
- * not allocated.  O(1).
+ * checks=fast (the default) also not at a block boundary, a block never
+ * handed out, or a free block (its mark, confirmed on the free list);
+ * without checks, with `must_be_live` (realloc, usable_size), a block that
+ * is its pool's free-list head -- just freed -- and with checks=full any
+ * block that is not allocated.  O(1), plus the confirming walk of a marked
+ * block.
  */
 POOL_INLINE unsigned pool_of_valid_ptr(void *ptr, void *caller, bool must_be_live)
 {
@@ -241,6 +252,9 @@ POOL_INLINE unsigned pool_of_valid_ptr(void *ptr, void *caller, bool must_be_liv
 #endif
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
     bool live = !must_be_live || pool_block_is_live(k, ptr);
+#elif POOLALLOC_CHECKS == POOL_CHECKS_FAST
+    (void)must_be_live; /* free too: a block freed earlier, not only just now */
+    bool live = !pool_block_is_marked_free(k, ptr);
 #else
     bool live = !must_be_live || ptr != pool_free_head(k);
 #endif

@@ -2,11 +2,15 @@
 /*
  * fault=abort: the misuse pattern of picolibc's own double-free test, in our
  * words.  For every request size: free a block twice in a row, and realloc a
- * block just freed.  Each misuse must raise SIGABRT (caught here and left by
- * longjmp, as a hosted program may), change nothing, and never let one block
- * be handed out twice afterwards.
+ * block just freed; with checks (TEST_CHECKS >= 1, the default) also free or
+ * realloc a block freed before another block of its pool, and free a
+ * pointer into a block.  Each misuse must raise SIGABRT (caught here and
+ * left by longjmp, as a hosted program may), change nothing, and never let
+ * one block be handed out twice afterwards.
  */
 #include <errno.h>
+#include <malloc.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -57,6 +61,21 @@ int main(void)
             char *a = malloc(size);
             char *b = malloc(size);
             CHECK(a != NULL && b != NULL && a != b);
+#if TEST_CHECKS >= 1
+            /* a pointer-sized block has no room for the free mark */
+            bool marked = malloc_usable_size(a) >= 2 * sizeof(void *);
+            void *volatile freed_earlier = a;
+            free(a);
+            free(b); /* a is no longer its list's head */
+            if (marked && !CHECK(refused(freed_earlier, size + 8, use_realloc)))
+                printf("  size %u: %s of a block freed earlier was not refused\n", (unsigned)size,
+                       use_realloc ? "realloc" : "free");
+            a = malloc(size);
+            b = malloc(size);
+            CHECK(a != NULL && b != NULL && a != b);
+            if (!use_realloc && !CHECK(refused(a + 1, 0, false)))
+                printf("  size %u: free of a pointer into a block was not refused\n", (unsigned)size);
+#endif
             free(a);
             free(b);
         }
