@@ -230,6 +230,8 @@ def main():
     ap.add_argument('--wcet-dir-for', action='append', default=[], metavar='ELF_NAME=DIR',
                     help='the static bound of this ELF comes from the build in DIR')
     ap.add_argument('--wcet-cpu', default='cortex-m3')
+    ap.add_argument('--wcet-config', metavar='HEADER',
+                    help='poolalloc_config.h for a --wcet-dir-for directory that has none')
     ap.add_argument('--wcet-tight', action='append', default=[], metavar='ENTRY=RATIO',
                     help='fail when the static bound of ENTRY is more than RATIO x its longest measured call')
     ap.add_argument('--wcet-broken-ignore-loops', action='store_true',
@@ -277,12 +279,18 @@ def main():
                                       % (os.path.basename(elf), cat, s['max'], limit))
             wdir = wcet_dirs.get(os.path.basename(elf), a.wcet_dir)
             if wdir:
+                config = os.path.join(wdir, 'poolalloc_config.h')
+                if not os.path.exists(config) and a.wcet_config:
+                    config = a.wcet_config
                 static = wcet.analyse(elf, wcet.Layout(os.path.join(wdir, 'pool_layout.h')),
-                                      wcet.read_config(os.path.join(wdir, 'poolalloc_config.h')), a.wcet_cpu,
+                                      wcet.read_config(config), a.wcet_cpu,
                                       ('arm-none-eabi-objdump', a.nm, 'arm-none-eabi-addr2line'),
                                       ignore_loops=a.wcet_broken_ignore_loops)
-                bound_of = {cat: (e['entry'], e['instructions']) for e in static['entries']
-                            for cat in e['categories']}
+                bound_of = {}   # the largest over the regions (malloc-in)
+                for e in static['entries']:
+                    for cat in e['categories']:
+                        if e['instructions'] > bound_of.get(cat, ('', 0))[1]:
+                            bound_of[cat] = (e['entry'], e['instructions'])
                 for cat in CATEGORIES:
                     if cat not in stats:
                         continue

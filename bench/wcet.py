@@ -429,6 +429,14 @@ class Function:
         if end:
             self.ends[leader] = end
 
+    def calls_strex(self, target):
+        """Does the function at target (a leaf helper) hold a STREX?"""
+        start = self.image.function_at(target)
+        if start is None:
+            return False
+        return any(base_op(i.op) == 'strex' for a, i in self.image.insns.items()
+                   if start <= a < start + self.image.sizes[start])
+
     def dominators(self):
         entry = self.code[0].addr
         preds = {b: [] for b in self.reachable}
@@ -455,14 +463,22 @@ class Function:
         insns = self.blocks[latch]
         if len(insns) == 1 and insns[0].kind == 'branch' and preds is not None and len(preds[latch]) == 1:
             return self.is_retry_edge(preds[latch][0])
+        # with the straight-line blocks before it (a call ends a block)
+        b = latch
+        while preds is not None and len(preds[b]) == 1 and len(self.succ[preds[b][0]]) == 1 \
+                and preds[b][0] != latch:
+            b = preds[b][0]
+            insns = self.blocks[b] + insns
         br = insns[-1]
         status = None
         for i in insns[:-1]:
             if base_op(i.op) == 'strex':
                 status = REGS.match(i.args).group(1)
+            elif i.kind == 'call' and self.calls_strex(i.target):
+                status = 'r0'    # a helper that returns the STREX status (-fno-inline)
         if status is None:
             return False
-        if br.op.startswith('cbnz'):
+        if br.op.startswith(('cbnz', 'cbz')):
             return br.args.startswith(status + ',')
         setter = None
         for i in insns[:-1]:
@@ -717,10 +733,13 @@ def analyse(elf, layout, config, cpu, tools, ignore_loops=False, m0_fast_mul=Fal
         for region, ctx in contexts(layout, region_ctx, bytes_ctx):
             a = Analysis(image, cpu, ctx, ignore_loops, m0_fast_mul)
             insns, cyc = a.wcet(start)
+            if cpu not in TIMED_CPUS:
+                cyc = None
             result['entries'].append({
                 'entry': name, 'region': region, 'categories': list(categories),
                 # the caller's `bl` is counted, as bench/itrace.py counts a call
-                'instructions': insns + 1, 'cycles': cyc + cycles(cpu, CALL, None, True, m0_fast_mul),
+                'instructions': insns + 1,
+                'cycles': None if cyc is None else cyc + cycles(cpu, CALL, None, True, m0_fast_mul),
                 'retry_instructions': a.retry['instructions'], 'retry_cycles': a.retry['cycles'],
                 'retry_loop': a.retry['where'], 'loops': a.loops})
     if not result['entries']:
@@ -728,6 +747,8 @@ def analyse(elf, layout, config, cpu, tools, ignore_loops=False, m0_fast_mul=Fal
     return result
 
 
+# Cores whose instruction timing is modelled (others: instructions only).
+TIMED_CPUS = ('cortex-m0', 'cortex-m0plus', 'cortex-m3')
 CALL = Insn(0, 4, 'bl', '0 <x>')
 CALL.kind = 'call'
 
@@ -753,8 +774,10 @@ def print_table(result, out=sys.stdout):
     for e in result['entries']:
         retry = ('+%d instr / +%d cycles' % (e['retry_instructions'], e['retry_cycles'])
                  if e['retry_instructions'] else '-')
-        print('  %-22s %-8s %12d %8d   %s' % (e['entry'], e['region'] or '', e['instructions'], e['cycles'],
-                                             retry), file=out)
+        if e['cycles'] is None:
+            retry = retry.split(' / ')[0]
+        print('  %-22s %-8s %12d %8s   %s' % (e['entry'], e['region'] or '', e['instructions'],
+                                             '-' if e['cycles'] is None else e['cycles'], retry), file=out)
     loops = {}
     for e in result['entries']:
         for lp in e['loops']:
@@ -807,6 +830,9 @@ def main():
                     help='fail when a call in this bench/itrace.py output exceeds its static bound')
     ap.add_argument('--tight', action='append', default=[], metavar='CATEGORY=RATIO',
                     help='with --check-measured: fail when bound / measured worst of CATEGORY exceeds RATIO')
+    ap.add_argument('--lower', metavar='ELF',
+                    help='fail unless every entry point\'s bound exceeds that of this image (same layout): '
+                         'a build with a longer path must raise the bound')
     ap.add_argument('--broken-ignore-loops', action='store_true',
                     help='DELIBERATELY WRONG: count every layout loop once (the check\'s teeth)')
     ap.add_argument('elf')
@@ -820,6 +846,26 @@ def main():
         print('wcet: error: %s' % e, file=sys.stderr)
         return 2
     print_table(result)
+    if a.lower:
+        try:
+            lower = analyse(a.lower, layout, config, a.cpu, (a.objdump, a.nm, a.addr2line))
+        except (WcetError, OSError, subprocess.CalledProcessError) as e:
+            print('wcet: error: %s' % e, file=sys.stderr)
+            return 2
+        below = {(e['entry'], e['region']): e['instructions'] for e in lower['entries']}
+        not_raised = []
+        for e in result['entries']:
+            key = (e['entry'], e['region'])
+            if key not in below:
+                continue
+            print('wcet: %s: %d instructions here, %d in %s' % (e['entry'], e['instructions'], below[key],
+                                                              os.path.basename(a.lower)))
+            if e['instructions'] <= below[key]:
+                not_raised.append(e['entry'])
+        if not_raised or not below:
+            print('wcet: error: the bound is not raised for %s' % (', '.join(not_raised) or 'any entry point'))
+            return 1
+        print('wcet: every bound above that of %s' % os.path.basename(a.lower))
     if a.json:
         with open(a.json, 'w') as f:
             json.dump(result, f, indent=1)
