@@ -27,6 +27,13 @@ As a test (meson test bench-bounds):
 fails when any call of a bounded category exceeds its bound in any ELF, or
 (--median-bound) when the median call of the ELFs together exceeds one;
 --expect-violation inverts that verdict only (the slowed build must exceed).
+With --wcet-dir (the directory of a build's generated pool_layout.h and
+poolalloc_config.h; --wcet-dir-for ELF_NAME=DIR for an image of another
+layout) every ELF is also analysed statically (bench/wcet.py) and every
+call must stay within the static bound of its entry point, whatever
+--expect-violation says; --wcet-tight ENTRY=RATIO fails when the static
+bound of ENTRY exceeds RATIO times its longest call measured over all the
+ELFs (the bound is tight on the workloads built to hit its longest path).
 Categories: malloc, malloc-fail, calloc, calloc-fail, realloc-in-place,
 realloc-move (includes realloc(NULL, n)), realloc-fail, free, malloc-in,
 malloc-in-fail.
@@ -38,6 +45,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wcet  # noqa: E402
 
 CALIBRATION = 13
 ENTRIES = ('malloc', 'calloc', 'realloc', 'free')
@@ -215,8 +225,22 @@ def main():
                     help='invert the bound verdict: pass only when some bound is exceeded')
     ap.add_argument('--dump-worst', metavar='CATEGORY',
                     help='print where the instructions of the longest CATEGORY call go')
+    ap.add_argument('--wcet-dir', metavar='DIR',
+                    help='check every call against the static bound (bench/wcet.py) of the build in DIR')
+    ap.add_argument('--wcet-dir-for', action='append', default=[], metavar='ELF_NAME=DIR',
+                    help='the static bound of this ELF comes from the build in DIR')
+    ap.add_argument('--wcet-cpu', default='cortex-m3')
+    ap.add_argument('--wcet-config', metavar='HEADER',
+                    help='poolalloc_config.h for a --wcet-dir-for directory that has none')
+    ap.add_argument('--wcet-tight', action='append', default=[], metavar='ENTRY=RATIO',
+                    help='fail when the static bound of ENTRY is more than RATIO x its longest measured call')
+    ap.add_argument('--wcet-broken-ignore-loops', action='store_true',
+                    help='DELIBERATELY WRONG static bound that counts every loop once (the check\'s teeth)')
     ap.add_argument('elf', nargs='+')
     a = ap.parse_args()
+    wcet_dirs = dict(spec.partition('=')[::2] for spec in a.wcet_dir_for)
+    static_violations = []
+    measured_worst = {}   # entry -> (longest call, its static bound)
     def parse_bounds(specs, option):
         parsed = {}
         for b in specs:
@@ -253,12 +277,41 @@ def main():
                 if limit is not None and s['max'] > limit:
                     violations.append('%s: %s took %d instructions (bound %d)'
                                       % (os.path.basename(elf), cat, s['max'], limit))
+            wdir = wcet_dirs.get(os.path.basename(elf), a.wcet_dir)
+            if wdir:
+                config = os.path.join(wdir, 'poolalloc_config.h')
+                if not os.path.exists(config) and a.wcet_config:
+                    config = a.wcet_config
+                static = wcet.analyse(elf, wcet.Layout(os.path.join(wdir, 'pool_layout.h')),
+                                      wcet.read_config(config), a.wcet_cpu,
+                                      ('arm-none-eabi-objdump', a.nm, 'arm-none-eabi-addr2line'),
+                                      ignore_loops=a.wcet_broken_ignore_loops)
+                bound_of = {}   # the largest over the regions (malloc-in)
+                for e in static['entries']:
+                    for cat in e['categories']:
+                        if e['instructions'] > bound_of.get(cat, ('', 0))[1]:
+                            bound_of[cat] = (e['entry'], e['instructions'])
+                for cat in CATEGORIES:
+                    if cat not in stats:
+                        continue
+                    if cat not in bound_of:
+                        static_violations.append('%s: %s has no static bound' % (os.path.basename(elf), cat))
+                        continue
+                    entry, bound = bound_of[cat]
+                    worst = stats[cat]['max']
+                    print('  %-17s static bound %-5d (%s)%s' % (cat, bound, entry,
+                                                             '' if worst <= bound else '  EXCEEDED'))
+                    if worst > bound:
+                        static_violations.append('%s: %s took %d instructions, more than the static bound %d'
+                                                 % (os.path.basename(elf), cat, worst, bound))
+                    old = measured_worst.get(entry, (0, 0))
+                    measured_worst[entry] = (max(old[0], worst), max(old[1], bound))
             if a.dump_worst and r['worst_pcs']:
                 print('  longest %s call, by function:' % a.dump_worst)
                 for name, n in describe_pcs(r['worst_pcs'], symbols(a.nm, elf)):
                     print('    %-28s %d' % (name, n))
                 print('  PCs: ' + ' '.join('%x' % pc for pc in r['worst_pcs']))
-    except (TraceError, subprocess.CalledProcessError) as e:
+    except (TraceError, wcet.WcetError, subprocess.CalledProcessError) as e:
         print('itrace: error: %s' % e, file=sys.stderr)
         return 2
     # Median bounds hold for the calls of all the ELFs together (the workloads
@@ -276,6 +329,23 @@ def main():
         print('itrace: error: no call of %s was traced: the bounds test nothing'
               % ', '.join(sorted(set(unseen))), file=sys.stderr)
         return 2
+    for spec in a.wcet_tight:
+        entry, _, ratio = spec.partition('=')
+        if entry not in measured_worst:
+            print('itrace: error: --wcet-tight %s: no call of %s was measured' % (spec, entry), file=sys.stderr)
+            return 2
+        worst, bound = measured_worst[entry]
+        print('static bound of %s %d, longest call measured %d: bound/measured %.2f (at most %s)'
+              % (entry, bound, worst, bound / worst, ratio))
+        if bound > float(ratio) * worst:
+            static_violations.append('the static bound of %s (%d) is more than %s x its longest measured call (%d)'
+                                     % (entry, bound, ratio, worst))
+    for v in static_violations:
+        print('itrace: wcet: ' + v)
+    if static_violations:
+        return 1
+    if a.wcet_dir:
+        print('itrace: every call within the static bound of its entry point (bench/wcet.py)')
     for v in violations:
         print('itrace: ' + v)
     if a.expect_violation:

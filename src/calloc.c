@@ -19,8 +19,9 @@ void *poolalloc_calloc(size_t count, size_t size)
     if (__builtin_mul_overflow(count, size, &bytes))
         return pool_fail(SIZE_MAX, POOL_COUNT, caller);
     void *block = pool_alloc_for(bytes, caller);
-    if (block != NULL)
-        memset(block, 0, bytes);
+    if (block != NULL) {
+        (void)memset(block, 0, bytes);
+    }
     return block;
 }
 

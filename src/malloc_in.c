@@ -22,8 +22,9 @@ void *pool_alloc_in(unsigned region, size_t size, void *caller)
     }
     unsigned first = pool_for_size_in(region, size);
     void *block = pool_take_from(first, pool_region_end(region), caller);
-    if (block != NULL)
+    if (block != NULL) {
         return block;
+    }
     return pool_fail(size, first, caller);
 }
 #endif

@@ -20,11 +20,13 @@ __attribute__((weak)) void poolalloc_oom(size_t size, void *caller)
 #if POOLALLOC_STATS
 void *pool_out_of_memory(size_t size, void *caller, unsigned first)
 {
-    if (first == POOL_FIRST_FOR_SIZE)
+    if (first == POOL_FIRST_FOR_SIZE) {
         first = pool_for_size(size);
-    if (first < POOL_COUNT)
-        counter_add(&pool_heap.state[first].fails, 1);
-    counter_add(&pool_totals.oom_count, 1);
+    }
+    if (first < POOL_COUNT) {
+        (void)counter_add(&pool_heap.state[first].fails, 1);
+    }
+    (void)counter_add(&pool_totals.oom_count, 1);
 #else
 void *pool_out_of_memory(size_t size, void *caller)
 {

@@ -23,25 +23,28 @@
  * BSD variants share one out-of-line copy, reallocate_for(). */
 static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t size, void *caller)
 {
-    if (ptr == NULL)
+    if (ptr == NULL) {
         return pool_alloc_for(size, caller);
+    }
     unsigned k = pool_of_valid_ptr(ptr, caller, true);
-    if (k >= POOL_COUNT)
+    if (k >= POOL_COUNT) {
         return NULL;
+    }
     if (size == 0) {
         pool_release(k, ptr, caller);
         return NULL;
     }
     size_t block = pool_block_size(k);
-    if (size <= block)
+    if (size <= block) {
         return ptr;
+    }
 #if POOL_REGION_COUNT > 1
     void *moved = pool_alloc_in(pool_region_of(k), size, caller); /* stays in its region */
 #else
     void *moved = pool_alloc_for(size, caller);
 #endif
     if (moved != NULL) {
-        memcpy(moved, ptr, block);
+        (void)memcpy(moved, ptr, block);
         pool_release(k, ptr, caller);
     }
     return moved;

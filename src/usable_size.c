@@ -10,11 +10,13 @@
 
 size_t poolalloc_usable_size(void *ptr)
 {
-    if (ptr == NULL)
+    if (ptr == NULL) {
         return 0;
+    }
     unsigned k = pool_of_valid_ptr(ptr, __builtin_return_address(0), true);
-    if (k >= POOL_COUNT)
+    if (k >= POOL_COUNT) {
         return 0;
+    }
     return pool_block_size(k);
 }
 
