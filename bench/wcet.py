@@ -85,6 +85,7 @@ class Layout:
             raise WcetError('%s: regions %s, pools %d: cannot tell which pools each region has'
                             % (header, names, len(self.blocks)))
         self.region_names = names
+        self.max_capacity = int(define('POOL_MAX_CAPACITY').rstrip('u'))
 
     def region_blocks(self, region):
         first, end = self.regions[region]
@@ -108,16 +109,25 @@ class WcetError(Exception):
 #              block that can move (the second largest of a region: a block
 #              of the largest pool never moves); anything else the largest
 #              block of any region
+#   capacity   blocks of the largest pool (a walk of one free list)
 #   stride     bytes one iteration stores (from the stores' write-back in
 #              the loop; 1 when none is found -- every iteration of a copy
 #              or fill stores at least one byte)
 # A bottom-tested loop runs its back edge one time fewer than these allow:
 # the bound is at most one iteration loose there.
 LOOP_BOUNDS = {
-    'pool_take_from': ('pools', 'fallback tries each pool of one region once (src/poolalloc_private.h)'),
+    'next_candidate': ('(pools + 31) // 32', 'the empty-pool map has one word per 32 pools (src/spill.c)'),
+    'pool_free_list_holds': ('capacity', 'checks=fast: the walk that confirms a marked block visits at most '
+                             'the blocks handed out (src/checks.c)'),
     'alloc_aligned': ('pools', 'memalign tries each pool of the default region once (src/memalign.c)'),
     'poison_block': ('bytes / stride', 'checks=full: poisons one block (src/checks.c)'),
     'poison_intact': ('bytes / stride', 'checks=full: reads one block (src/checks.c)'),
+}
+# Loops whose back edge is taken only when an interrupt intervened, counted
+# like the LL/SC retries: in the "per interrupt" column, not in N.
+INTERRUPT_LOOPS = {
+    'pool_spill': 'a spill tries a second pool only when an interrupt left a stale clear bit in the '
+                  'empty-pool map; without one the map is exact (src/spill.c)',
 }
 # The C library's copy and fill, by function (DWARF) or symbol name.
 for _name in ('memcpy', 'memmove', 'memset', '__aeabi_memcpy', '__aeabi_memcpy4', '__aeabi_memcpy8',
@@ -535,6 +545,12 @@ class Analysis:
             total += self.wcet(callee)[0 if metric == 'instructions' else 1]
         return total
 
+    def is_interrupt_loop(self, fn, latch):
+        """Is latch's back edge in a loop of INTERRUPT_LOOPS?"""
+        src, _ = self.image.source_function(fn.blocks[latch][-1].addr)
+        names = ([src] if src else []) + self.image.names.get(fn.start, [])
+        return any(n in INTERRUPT_LOOPS for n in names)
+
     def loop_bound(self, fn, header, latches, body):
         """Times the back edges to `header` may be taken, from LOOP_BOUNDS."""
         keys = set()
@@ -579,7 +595,7 @@ class Analysis:
         back = [(u, h) for u in fn.reachable for h, _ in succ[u] if h in dom[u]]
         acyclic = {b: [(s, t) for s, t in succ[b] if (b, s) not in back] for b in fn.reachable}
         for u, h in back:
-            if fn.is_retry_edge(u, preds):
+            if fn.is_retry_edge(u, preds) or self.is_interrupt_loop(fn, u):
                 succ[u] = [(s, t) for s, t in succ[u] if s != h]
                 cycle = self.path_cost(fn, acyclic, h, u, metric) + self.block_cost(fn, u, metric, True)
                 if cycle > self.retry[metric]:
@@ -587,7 +603,7 @@ class Analysis:
                     self.retry['where'] = '%s+%#x' % (self.image.name(fn.start), h - fn.start)
         loops = {}
         for u, h in back:
-            if fn.is_retry_edge(u, preds):
+            if fn.is_retry_edge(u, preds) or self.is_interrupt_loop(fn, u):
                 continue
             loops.setdefault(h, set()).add(u)
         # Natural loop bodies, innermost (smallest) first.
@@ -714,11 +730,12 @@ def contexts(layout, region_ctx, bytes_ctx):
               'default-largest': max(layout.region_blocks(layout.region_names[0])),
               'movable': max(movable(r) for r in layout.region_names)}[bytes_ctx]
     pools = {r: layout.regions[r][1] - layout.regions[r][0] for r in layout.region_names}
+    cap = layout.max_capacity
     if region_ctx == 'each':
-        return [(r, {'pools': pools[r], 'bytes': nbytes}) for r in layout.region_names]
+        return [(r, {'pools': pools[r], 'bytes': nbytes, 'capacity': cap}) for r in layout.region_names]
     if region_ctx == 'any':
-        return [(None, {'pools': max(pools.values()), 'bytes': nbytes})]
-    return [(None, {'pools': pools[layout.region_names[0]], 'bytes': nbytes})]
+        return [(None, {'pools': max(pools.values()), 'bytes': nbytes, 'capacity': cap})]
+    return [(None, {'pools': pools[layout.region_names[0]], 'bytes': nbytes, 'capacity': cap})]
 
 
 def analyse(elf, layout, config, cpu, tools, ignore_loops=False, m0_fast_mul=False):

@@ -579,6 +579,7 @@ def emit_header(regions, pools_arg):
     out.append('#define POOL_DEFAULT_END %du' % regions[0].stop)
     out.append('#define POOL_MAX_BLOCK %du' % lay.max_block)
     out.append('#define POOL_MIN_BLOCK %du' % min(b for r in regions for b, _ in r.lay.pools))
+    out.append('#define POOL_MAX_CAPACITY %du' % max(c for r in regions for _, c in r.lay.pools))
     text = ','.join('%d:%d' % p for r in regions for p in r.lay.pools)
     out.append('/* checks=fast: the second word of a free block (src/pool_checks.h); from the')
     out.append(' * layout, so that it differs from build to build, and odd: never a pointer. */')
