@@ -5,8 +5,9 @@
  * allocator simulator (replay.c), the sub-trace of each region (region.c),
  * the exact layout search (optimise.c), the search relying on fallback
  * (fallback.c) and the segment tree both use (peak_tree.c).  One header
- * because they are small and share their types; main.c is the command line
- * on top of them, and the tests and the fuzzer link the same objects.
+ * because they are small and share their types; the command line (cli.h:
+ * one file per subcommand) is on top of them, and the tests and the fuzzer
+ * link the same objects.
  *
  * The trace format is specified in doc/trace-format.md and defined in
  * include/poolalloc_trace.h, shared with the recorder.
