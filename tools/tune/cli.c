@@ -172,8 +172,9 @@ void print_trace_summary(const char *path, const struct trace *t, const struct t
            (unsigned long long)requests,
            (unsigned long long)m->failed_in_trace, (unsigned long long)m->invalid_requests,
            (unsigned long long)m->frees, (unsigned long long)m->irq_events);
-    printf("peak live: %llu bytes in %llu blocks (a lower bound for any allocator)\n",
-           (unsigned long long)m->peak_live_bytes, (unsigned long long)m->peak_live_blocks);
+    printf("peak live: %s%llu bytes in %llu blocks (a lower bound for any allocator)\n",
+           m->peak_live_bytes == UINT64_MAX ? "at least " : "", (unsigned long long)m->peak_live_bytes,
+           (unsigned long long)m->peak_live_blocks);
 }
 
 void print_replay_as(const char *title, bool fallback, const struct trace *t, const struct tune_layout *lay,

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * poolalloc-tune's command line: one file per subcommand (cmd_report.c,
- * cmd_generate.c with generate_args.c and generate_print.c, cmd_replay.c),
- * the SVG chart (svg.c), and what they share (cli.c), on top
+ * cmd_generate.c with generate_args.c and generate_print.c, cmd_replay.c,
+ * cmd_check.c), the SVG chart (svg.c), and what they share (cli.c), on top
  * of the library of tune.h.  main.c prints --help and dispatches.
  *
  * Exit status of every subcommand: 0 success, 1 unreadable or malformed
  * trace (or out of memory), 2 bad command line, 3 the trace does not fit
- * the budget (generate), 4 the layout fails some request (replay).
+ * the budget (generate), 4 the layout fails some request (replay, check),
+ * 5 a pool's margin is short or a request spills (check).
  */
 #ifndef POOLALLOC_TUNE_CLI_H
 #define POOLALLOC_TUNE_CLI_H
@@ -24,6 +25,7 @@
 int cmd_report(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* ---- The command line ------------------------------------------------------- */
 

@@ -30,13 +30,7 @@ static bool consider_fallback(const struct trace *const *ts, const struct gen_ar
             printf("no layout relying on fallback searched: %s\n", err);
         return false;
     }
-    printf("\nminimum layout relying on fallback (a full pool spills into larger ones; verified by "
-           "replaying the trace):\n");
-    printf("  %zu pools, %llu bytes of blocks + %zu x %llu bytes of pool records = %llu bytes\n",
-           f.optimum.layout.count, (unsigned long long)f.optimum.block_bytes, f.optimum.layout.count,
-           (unsigned long long)f.optimum.pool_state_bytes, (unsigned long long)f.optimum.total_bytes);
-    printf("  no layout with fallback needs less than %llu bytes: this one is within %.1f%% of that bound\n",
-           (unsigned long long)f.lower_bound, percent(f.optimum.total_bytes - f.lower_bound, f.lower_bound));
+    print_fallback(&f);
     if (g->no_fallback || f.optimum.total_bytes >= o->total_bytes) {
         printf("using the layout that needs no fallback%s\n",
                g->no_fallback ? " (--no-fallback)" : ": it is no dearer");
@@ -77,8 +71,24 @@ static void show_progress(size_t done, size_t total)
     shown = true;
 }
 
-/* Optimise model m of traces ts for the budget g->heap and print the
- * result into *out; the exit status (3: does not fit). */
+/* The budget headroom is spread over, for minimum layout o (DOES NOT FIT
+ * already ruled out): g->heap, held to what a region's pools may hold on
+ * the target (tune_max_pool_bytes: --heap-size 5000M on a 32-bit trace);
+ * without a budget, o itself, or with --headroom PCT all that room (PCT
+ * decides).  Says when it holds the budget back. */
+static uint64_t headroom_budget(const struct gen_args *g, const struct tune_optimum *o, unsigned ptr)
+{
+    uint64_t room = tune_max_pool_bytes(ptr) + o->pool_state_bytes * o->layout.count;
+    if (g->heap == NO_BUDGET)
+        return g->headroom < 0 ? o->total_bytes : room;
+    if (g->heap <= room)
+        return g->heap;
+    print_budget_held(g, room, ptr);
+    return room;
+}
+
+/* Optimise model m of traces ts for the budget g->heap (NO_BUDGET: none)
+ * and print the result into *out; the exit status (3: does not fit). */
 static int generate_layout(const struct trace *const *ts, const struct gen_args *g, const struct tune_model *m,
                            uint64_t pool_state_bytes, struct outcome *out)
 {
@@ -102,15 +112,15 @@ static int generate_layout(const struct trace *const *ts, const struct gen_args 
     if (failed)
         return 1;
     out->needed = o.total_bytes;
-    if (o.total_bytes > g->heap) {
-        print_layout_table(&o);
-        printf("\nDOES NOT FIT: the trace needs at least %llu bytes (with at most %llu pools); "
-               "the budget is %llu bytes\n",
-               (unsigned long long)o.total_bytes, (unsigned long long)g->max_pools, (unsigned long long)g->heap);
+    if (print_does_not_fit(g, &o, target.pointer_size))
+        return 3;
+    uint64_t minimum = o.total_bytes, budget = headroom_budget(g, &o, target.pointer_size);
+    bool fitted = tune_headroom(&o, budget, g->headroom);
+    if (!fitted && g->heap == NO_BUDGET && g->headroom > 0) {
+        print_headroom_too_large(g, target.pointer_size);
         return 3;
     }
-    uint64_t minimum = o.total_bytes;
-    print_headroom(g, tune_headroom(&o, g->heap, g->headroom));
+    print_headroom(g, fitted);
     out->layout = o.layout;
     return print_budget_layout(ts, g, &o, minimum, out->fallback);
 }
@@ -129,7 +139,8 @@ static int generate_models(const struct trace *ts, const struct gen_args *g, str
         if (ts[i].pool_state_size > record)
             record = ts[i].pool_state_size;
         /* No request above the budget less one pool's state can be served. */
-        uint64_t limit = g->heap > ts[i].pool_state_size ? g->heap - ts[i].pool_state_size : 0;
+        uint64_t limit = g->heap == NO_BUDGET ? UINT64_MAX
+                         : g->heap > ts[i].pool_state_size ? g->heap - ts[i].pool_state_size : 0;
         rc = tune_model_build(&ts[i], g->alignment, limit, &ms[i]) != 0;
         if (rc == 0) {
             print_trace_summary(g->paths[i], &ts[i], &ms[i]);

@@ -39,16 +39,23 @@ static void print_replay(const struct trace *t, const struct tune_layout *lay, c
     print_replay_as("recorded layout", (t->flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, t, lay, r);
 }
 
+/* a + b, or UINT64_MAX ("at least") when that does not fit: a 64-bit
+ * trace's sizes may add up beyond 2^64. */
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 static void print_leaks(const struct tune_model *m, unsigned ptr)
 {
     uint64_t bytes = 0;
     size_t callers = 0;
     for (size_t i = 0; i < m->leak_count; i++) {
-        bytes += m->leaks[i].size;
+        bytes = add_saturating(bytes, m->leaks[i].size);
         callers += i == 0 || m->leaks[i].caller != m->leaks[i - 1].caller;
     }
-    printf("\nstill allocated at the end: %zu blocks, %llu bytes, from %zu callers\n", m->leak_count,
-           (unsigned long long)bytes, callers);
+    printf("\nstill allocated at the end: %zu blocks, %s%llu bytes, from %zu callers\n", m->leak_count,
+           bytes == UINT64_MAX ? "at least " : "", (unsigned long long)bytes, callers);
     if (m->leak_count == 0)
         return;
     printf("  %-*s %7s %8s  %s\n", (int)(2 + 2 * ptr), "caller", "blocks", "bytes", "sizes");
@@ -56,9 +63,9 @@ static void print_leaks(const struct tune_model *m, unsigned ptr)
         size_t j = i;
         uint64_t b = 0;
         while (j < m->leak_count && m->leaks[j].caller == m->leaks[i].caller)
-            b += m->leaks[j++].size;
-        printf("  0x%0*llx %7zu %8llu  ", (int)(2 * ptr), (unsigned long long)m->leaks[i].caller, j - i,
-               (unsigned long long)b);
+            b = add_saturating(b, m->leaks[j++].size);
+        printf("  0x%0*llx %7zu %s%8llu  ", (int)(2 * ptr), (unsigned long long)m->leaks[i].caller, j - i,
+               b == UINT64_MAX ? ">=" : "", (unsigned long long)b);
         for (size_t k = i; k < j && k < i + 8; k++)
             printf("%s%llu", k > i ? " " : "", (unsigned long long)m->leaks[k].size);
         printf("%s\n", j - i > 8 ? " ..." : "");

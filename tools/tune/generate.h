@@ -35,6 +35,9 @@ struct gen_args {
     } budgets, aligns;
 };
 
+/* A region's budget when --heap-size gives none: the minimum layout. */
+#define NO_BUDGET UINT64_MAX
+
 /* What generate found for one region (or the one trace). */
 struct outcome {
     struct tune_layout layout;         /* count 0: the trace allocates nothing there */
@@ -51,8 +54,9 @@ int parse_generate(int argc, char **argv, struct gen_args *g);
 /* The traces of one generate must be for one target: 0, or 2 (reported). */
 int check_same_target(const struct trace *ts, const struct gen_args *g);
 
-/* Each region's budget (every region needs one: --heap-size SIZE is region
- * 0's) into budget[]; 0, or 2 (reported). */
+/* Each region's budget (--heap-size SIZE is region 0's, NAME=SIZE region
+ * NAME's; NO_BUDGET for a region without one) into budget[]; 0, or 2
+ * (reported). */
 int region_budgets(const struct gen_args *g, const struct trace *t, uint64_t *budget);
 
 /* Each region's block alignment into align[]: --alignment NAME=A, else
@@ -70,8 +74,22 @@ void print_left_out(const struct tune_model *m);
 /* The exact search's minimum layout and its cost. */
 void print_minimum(const struct tune_optimum *o);
 
+/* The fallback search's layout, its cost and its distance to its bound. */
+void print_fallback(const struct tune_fallback *f);
+
 /* The headroom rule used (`fitted`: --headroom PCT fitted the budget). */
 void print_headroom(const struct gen_args *g, bool fitted);
+
+/* DOES NOT FIT when minimum layout o exceeds g->heap or what a region's
+ * pools hold on a target with `ptr`-byte pointers (with the table); true
+ * if so. */
+bool print_does_not_fit(const struct gen_args *g, const struct tune_optimum *o, unsigned ptr);
+
+/* The budget g->heap held back to `room` bytes (tune_max_pool_bytes). */
+void print_budget_held(const struct gen_args *g, uint64_t room, unsigned ptr);
+
+/* DOES NOT FIT: --headroom PCT without a budget beyond what a region holds. */
+void print_headroom_too_large(const struct gen_args *g, unsigned ptr);
 
 /* The layout with its headroom, its replay on each trace and the totals;
  * 0, or 1 when out of memory (reported). */

@@ -126,8 +126,6 @@ int parse_generate(int argc, char **argv, struct gen_args *g)
     }
     if (g->path_count == 0)
         return usage_error("%s", "generate: no trace file given");
-    if (!g->have_heap && g->budgets.count == 0)
-        return usage_error("%s", "generate: --heap-size SIZE is required");
     return 0;
 }
 
@@ -152,8 +150,6 @@ int check_same_target(const struct trace *ts, const struct gen_args *g)
     return check_alignment(g->have_alignment ? g->alignment : ts[0].alignment, ts[0].pointer_size);
 }
 
-/* budget[r] for each region of t from --heap-size; 0, or 2 (reported: an
- * unknown region, two budgets for one, a region without one). */
 /* The region of t that v names, as *r; 0, or 2 (reported: no such region). */
 static int region_of_value(const struct trace *t, const char *option, const struct region_value *v, unsigned *r)
 {
@@ -166,14 +162,16 @@ static int region_of_value(const struct trace *t, const char *option, const stru
                        (int)v->name_len, v->name, (int)v->name_len, v->name, names);
 }
 
-/* Each region's budget (every region needs one: --heap-size SIZE is region
- * 0's) into budget[]; 0, or 2 (reported). */
+/* Each region's budget into budget[] (--heap-size SIZE is region 0's,
+ * NAME=SIZE region NAME's; NO_BUDGET for a region without one); 0, or 2
+ * (reported). */
 int region_budgets(const struct gen_args *g, const struct trace *t, uint64_t *budget)
 {
-    char names[TUNE_REGION_NAMES_LEN], missing[TUNE_REGION_NAMES_LEN] = "";
     bool have[POOLALLOC_TRACE_MAX_POOLS] = { g->have_heap };
-    budget[0] = g->heap;
-    tune_region_names(t, names, sizeof names);
+    for (unsigned r = 0; r < t->region_count; r++)
+        budget[r] = NO_BUDGET;
+    if (g->have_heap)
+        budget[0] = g->heap;
     for (size_t i = 0; i < g->budgets.count; i++) {
         unsigned r;
         if (region_of_value(t, "--heap-size", &g->budgets.v[i], &r) != 0)
@@ -183,14 +181,6 @@ int region_budgets(const struct gen_args *g, const struct trace *t, uint64_t *bu
         have[r] = true;
         budget[r] = g->budgets.v[i].value;
     }
-    for (unsigned r = 0; r < t->region_count; r++)
-        if (!have[r])
-            (void)snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
-                           missing[0] != '\0' ? ", " : "", t->regions[r].name);
-    if (missing[0] != '\0')
-        return usage_error("generate: no budget for region %s: give --heap-size NAME=SIZE for each region "
-                           "(--heap-size SIZE is region %s's; the trace's regions are %s)", missing,
-                           t->regions[0].name, names);
     return 0;
 }
 

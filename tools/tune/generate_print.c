@@ -36,9 +36,27 @@ void print_minimum(const struct tune_optimum *o)
            (unsigned long long)o->pool_state_bytes, (unsigned long long)o->total_bytes);
 }
 
+void print_fallback(const struct tune_fallback *f)
+{
+    const struct tune_optimum *o = &f->optimum;
+    printf("\nminimum layout relying on fallback (a full pool spills into larger ones; verified by "
+           "replaying the trace):\n");
+    printf("  %zu pools, %llu bytes of blocks + %zu x %llu bytes of pool records = %llu bytes\n",
+           o->layout.count, (unsigned long long)o->block_bytes, o->layout.count,
+           (unsigned long long)o->pool_state_bytes, (unsigned long long)o->total_bytes);
+    /* Signed: a layout below its bound would be a bug to show, not to wrap. */
+    double gap = o->total_bytes >= f->lower_bound ? percent(o->total_bytes - f->lower_bound, f->lower_bound)
+                                                  : -percent(f->lower_bound - o->total_bytes, f->lower_bound);
+    printf("  no layout with fallback needs less than %llu bytes: this one is within %.1f%% of that bound\n",
+           (unsigned long long)f->lower_bound, gap);
+}
+
 void print_headroom(const struct gen_args *g, bool fitted)
 {
-    if (g->headroom < 0)
+    if (g->heap == NO_BUDGET && g->headroom < 0)
+        printf("headroom: none (no --heap-size: the minimum layout; --heap-size SIZE spreads a budget over the "
+               "pools, --headroom PCT adds PCT%% of each pool's peak)\n");
+    else if (g->headroom < 0)
         printf("headroom: the rest of the budget, in proportion to each pool's peak\n");
     else if (fitted)
         printf("headroom: %ld%% of each pool's peak\n", g->headroom);
@@ -47,16 +65,61 @@ void print_headroom(const struct gen_args *g, bool fitted)
                "to each pool's peak instead\n", g->headroom);
 }
 
+/* The most bytes of blocks a region holds on a target with `ptr`-byte
+ * pointers, and its width in bits, for messages. */
+static unsigned address_bits(unsigned ptr)
+{
+    return 8u * ptr < 32u ? 8u * ptr : 32u;
+}
+
+void print_headroom_too_large(const struct gen_args *g, unsigned ptr)
+{
+    printf("\nDOES NOT FIT: --headroom %ld%% takes the pools beyond %llu bytes of blocks, what a region "
+           "holds on a %u-bit target\n", g->headroom, (unsigned long long)tune_max_pool_bytes(ptr),
+           address_bits(ptr));
+}
+
+void print_budget_held(const struct gen_args *g, uint64_t room, unsigned ptr)
+{
+    printf("the budget of %llu bytes is more than a region's pools may hold on a %u-bit target (%llu bytes "
+           "of blocks): the layout takes at most %llu bytes\n", (unsigned long long)g->heap, address_bits(ptr),
+           (unsigned long long)tune_max_pool_bytes(ptr), (unsigned long long)room);
+}
+
+bool print_does_not_fit(const struct gen_args *g, const struct tune_optimum *o, unsigned ptr)
+{
+    if (o->block_bytes > tune_max_pool_bytes(ptr)) {
+        print_layout_table(o);
+        printf("\nDOES NOT FIT: the trace needs at least %llu bytes of blocks (with at most %llu pools); a "
+               "region's pools hold at most %llu on a %u-bit target\n", (unsigned long long)o->block_bytes,
+               (unsigned long long)g->max_pools, (unsigned long long)tune_max_pool_bytes(ptr), address_bits(ptr));
+        return true;
+    }
+    if (g->heap == NO_BUDGET || o->total_bytes <= g->heap)
+        return false;
+    print_layout_table(o);
+    printf("\nDOES NOT FIT: the trace needs at least %llu bytes (with at most %llu pools); "
+           "the budget is %llu bytes\n",
+           (unsigned long long)o->total_bytes, (unsigned long long)g->max_pools, (unsigned long long)g->heap);
+    return true;
+}
+
 /* The layout with its headroom, its replay (fallback off) and the configure
  * line; 0, or 1 when out of memory (reported). */
-int print_budget_layout(const struct trace *const *ts, const struct gen_args *g,
-                               const struct tune_optimum *o, uint64_t minimum, bool fallback)
+int print_budget_layout(const struct trace *const *ts, const struct gen_args *g, const struct tune_optimum *o,
+                        uint64_t minimum, bool fallback)
 {
-    printf("\nlayout for a budget of %llu bytes:\n", (unsigned long long)g->heap);
+    if (g->heap == NO_BUDGET)
+        printf("\nlayout (no --heap-size):\n");
+    else
+        printf("\nlayout for a budget of %llu bytes:\n", (unsigned long long)g->heap);
     print_layout_table(o);
-    printf("  total %llu bytes (minimum %llu): %llu in blocks, %llu in pool records; %llu of the budget unused\n",
-           (unsigned long long)o->total_bytes, (unsigned long long)minimum, (unsigned long long)o->block_bytes,
-           (unsigned long long)(o->total_bytes - o->block_bytes), (unsigned long long)(g->heap - o->total_bytes));
+    printf("  total %llu bytes (minimum %llu): %llu in blocks, %llu in pool records", (unsigned long long)o->total_bytes,
+           (unsigned long long)minimum, (unsigned long long)o->block_bytes,
+           (unsigned long long)(o->total_bytes - o->block_bytes));
+    if (g->heap != NO_BUDGET)
+        printf("; %llu of the budget unused", (unsigned long long)(g->heap - o->total_bytes));
+    printf("\n");
     for (size_t i = 0; i < g->path_count; i++) {
         struct tune_replay r;
         if (tune_replay(ts[i], &o->layout, fallback, false, 0, &r) != 0) {

@@ -16,9 +16,11 @@
 
 static const char usage_text[] =
     "usage: poolalloc-tune report TRACE [--region NAME] [--svg FILE [--pools LAYOUT]]\n"
-    "       poolalloc-tune generate TRACE... --heap-size SIZE [--heap-size NAME=SIZE]... [--max-pools N]\n"
+    "       poolalloc-tune generate TRACE... [--heap-size SIZE] [--heap-size NAME=SIZE]... [--max-pools N]\n"
     "                               [--alignment A] [--alignment NAME=A]... [--headroom PCT] [--no-fallback]\n"
     "       poolalloc-tune replay TRACE --pools LAYOUT [--fallback on|off] [--alignment A]\n"
+    "       poolalloc-tune check TRACE... [--pools LAYOUT] [--margin PCT%] [--no-spill] [--fallback on|off]\n"
+    "                            [--alignment A]\n"
     "       poolalloc-tune --help\n"
     "\n"
     "Reads a poolalloc allocation trace (doc/trace-format.md; build with -Dtrace=true).\n"
@@ -46,10 +48,12 @@ static const char usage_text[] =
     "          each pool also costs the RAM of its state record, as the trace says\n"
     "          (8 bytes with the default options, 28 with -Dstats=true), counted in\n"
     "          the budget.  The rest of the budget becomes headroom, in proportion\n"
-    "          to each pool's peak.  Several traces (scenarios, boards): the\n"
+    "          to each pool's peak; with no budget the layout is the minimum (see\n"
+    "          Budgets below).  Several traces (scenarios, boards): the\n"
     "          layout serves each of them, replayed on its own; they must agree on\n"
     "          the pointer size (and on the alignment unless --alignment is given).\n"
-    "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes);\n"
+    "          --heap-size SIZE  the budget: pools plus their records (K, M suffixes;\n"
+    "                            default: none, the minimum layout);\n"
     "                            NAME=SIZE: region NAME's (see Several regions)\n"
     "          --max-pools N     at most N pools (default and maximum 255)\n"
     "          --alignment A     the -Dalignment of the new build (default: the trace's);\n"
@@ -60,7 +64,6 @@ static const char usage_text[] =
     "                            leaving the rest of the budget unused; 0 = the bare\n"
     "                            optimum (default: fill the budget)\n"
     "\n"
-    "\n"
     "replay    replay the trace on LAYOUT (-Dpools syntax, checked with the\n"
     "          allocator's rules): per-pool high water and failures.  Fallback as\n"
     "          the trace recorded it unless --fallback; --alignment as -Dalignment\n"
@@ -68,7 +71,27 @@ static const char usage_text[] =
     "\n"
     "SIZE: bytes, or with a K (1024) or M (1048576) suffix: 4096, 10K, 1M (at most 1 TiB).\n"
     "Exit status: 0 ok, 1 bad trace, 2 bad command line, 3 does not fit the budget,\n"
-    "4 the replayed layout fails some request.\n";
+    "4 the layout fails some request (replay, check), 5 a margin is short or a\n"
+    "request spills (check).\n";
+
+/* More of --help: the guard and budgets. */
+static const char usage_check[] =
+    "\n"
+    "check     the guard for a firmware's CI, on each test trace: replay it on the\n"
+    "          layout (the one the trace recorded, or --pools LAYOUT) and print one\n"
+    "          'FAIL TRACE: pool K (B-byte blocks): ...' line per pool whose high\n"
+    "          water plus --margin PCT% (default 0) exceeds its capacity, where\n"
+    "          requests fail, or (--no-spill) where requests spill into larger\n"
+    "          pools; 'OK: ...' when none.  Exit status 0, 4 (requests fail) or 5\n"
+    "          (a margin or --no-spill only).\n"
+    "\n"
+    "Budgets: a region's budget is what its linker script leaves between the\n"
+    "heap symbols (__heap_start and __heap_end, or the -Dheap-start-symbol and\n"
+    "-Dheap-end-symbol names): their addresses in the link map (the .map file\n"
+    "of -Wl,-Map=FILE, or nm FIRMWARE.elf | grep heap) give END - START, less\n"
+    "the slack to align the start (meson setup prints it).  Beyond what a\n"
+    "region's pools may hold on the target (2^32 - 1 bytes of blocks) the\n"
+    "budget is held to that.\n";
 
 /* The rest of --help (one string would exceed what C compilers must
  * accept). */
@@ -81,13 +104,15 @@ static const char usage_regions[] =
     "          report: a table of the regions, then each one's report;\n"
     "                  --region NAME only that one (--svg needs it).\n"
     "          generate: --heap-size SIZE is the default region's budget,\n"
-    "                  --heap-size NAME=SIZE region NAME's; every region needs one.\n"
+    "                  --heap-size NAME=SIZE region NAME's; a region without one\n"
+    "                  gets its minimum layout.\n"
     "                  One line for all: -Dpools=BLOCK:CAP,...,NAME@BLOCK:CAP,...\n"
-    "          replay: LAYOUT in that syntax, with entries for every region.\n";
+    "          replay, check: LAYOUT in that syntax, with entries for every region.\n";
 
 static int print_help(void)
 {
     fputs(usage_text, stdout);
+    fputs(usage_check, stdout);
     fputs(usage_regions, stdout);
     return 0;
 }
@@ -111,5 +136,7 @@ int main(int argc, char **argv)
         return cmd_generate(argc - 2, argv + 2);
     if (strcmp(cmd, "replay") == 0)
         return cmd_replay(argc - 2, argv + 2);
-    return usage_error("unknown command '%s' (report, generate, replay)", cmd);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    return usage_error("unknown command '%s' (report, generate, replay, check)", cmd);
 }

@@ -44,7 +44,7 @@
 
 #include "tune.h"
 
-#define MAX_CANDIDATES_ALIGNED 512u
+#define MAX_CANDIDATES_ALIGNED 2048u
 #define INF UINT64_MAX
 
 /* A run of demand changes on one leaf of the peak tree: the leaf's count
@@ -58,6 +58,7 @@ struct dp {
     const struct tune_model *m;
     void (*progress)(size_t done, size_t total);
     uint64_t pool_state_bytes; /* RAM of each pool's state record */
+    uint64_t ptr, align;       /* the target's pointer size and -Dalignment */
     uint64_t *cand;            /* candidate blocks, ascending */
     size_t ncand;
     size_t *hi;                /* hi[j] = first size index with size > cand[j] */
@@ -113,8 +114,92 @@ static uint64_t peak_of(struct dp *d, size_t lo, size_t hi, uint32_t delta)
     return (uint64_t)peak;
 }
 
+static int out_of_memory(char *err, size_t err_len)
+{
+    (void)snprintf(err, err_len, "out of memory");
+    return -1;
+}
+
+/* Append candidate y to d->cand when it is at most `top` (room grows as
+ * needed); 0, or -1 when out of memory or over MAX_CANDIDATES_ALIGNED. */
+static int push_candidate(struct dp *d, size_t *room, uint64_t y, uint64_t top)
+{
+    if (y > top)
+        return 0;
+    if (d->ncand == *room) {
+        size_t more = *room * 2 + 64;
+        uint64_t *grown = realloc(d->cand, more * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        d->cand = grown;
+        *room = more;
+    }
+    d->cand[d->ncand++] = y;
+    return 0;
+}
+
+/* The blocks a pool whose requests need at least x bytes and alignment g
+ * (1: plain requests only) can have in an optimal layout: the least valid
+ * multiple of g from x, and when that is a multiple of 2g (so perhaps of a
+ * larger alignment some other pool serves), the next one, which is not. */
+static int push_pair(struct dp *d, size_t *room, uint64_t x, uint64_t g, uint64_t top)
+{
+    uint64_t y = tune_round_valid(x, g, d->ptr, d->align);
+    uint64_t step = g > d->align ? g : d->align;
+    if (push_candidate(d, room, y, top) != 0)
+        return -1;
+    return y >= d->align && y % (2 * step) == 0 ? push_candidate(d, room, y + step, top) : 0;
+}
+
+/* The candidate blocks with over-aligned classes.  An optimal layout has
+ * one whose every block b is the least valid y >= x that is a multiple of
+ * g and a multiple of no alignment of the classes served above b (shrinking
+ * b to that y changes no request's pool and costs less), where g is the
+ * largest alignment of b's classes (1 if none) and x the larger of its
+ * largest request and the block below plus one.  Such a y is push_pair's
+ * (x, g).  x is a request size, or the block below + 1 when b serves only
+ * classes that fit the block below but not its alignment: then g is above
+ * that block's natural alignment, so these chains climb the alignments
+ * and end within one round per alignment.  No block exceeds `top` (the
+ * comment at the top of the file).  0, or -1 with err. */
+static int aligned_candidates(struct dp *d, uint64_t top, char *err, size_t err_len)
+{
+    const struct tune_model *m = d->m;
+    size_t room = 0;
+    uint64_t g[TUNE_MAX_CLASSES + 1] = { 1 };
+    size_t ng = 1;
+    for (size_t c = 0; c < m->class_count; c++)
+        if (d->class_used[c])
+            g[ng++] = m->classes[c].align;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < m->size_count; i++) {
+        bool plain = d->plain_prefix[i + 1] != d->plain_prefix[i], aligned = false;
+        for (size_t c = 0; c < m->class_count; c++)
+            aligned |= d->class_used[c] && m->classes[c].size_index == i;
+        for (size_t a = 0; rc == 0 && (plain || aligned) && a < ng; a++)
+            rc = push_pair(d, &room, m->sizes[i], g[a], top);
+    }
+    for (size_t round = 0, done = 0; rc == 0 && round < ng; round++) {
+        size_t end = d->ncand;
+        for (size_t k = done; rc == 0 && k < end; k++)
+            for (size_t a = 1; rc == 0 && a < ng; a++)
+                if (g[a] > tune_natural_align(d->cand[k]))
+                    rc = push_pair(d, &room, d->cand[k] + 1, g[a], top);
+        done = end;
+    }
+    if (rc != 0)
+        return out_of_memory(err, err_len);
+    d->ncand = tune_sort_unique(d->cand, d->ncand);
+    if (d->ncand > MAX_CANDIDATES_ALIGNED) {
+        (void)snprintf(err, err_len, "%zu candidate blocks (over-aligned requests with %zu distinct sizes): the "
+                       "exact search handles at most %u", d->ncand, m->size_count, MAX_CANDIDATES_ALIGNED);
+        return -1;
+    }
+    return 0;
+}
+
 /* Fill d->cand; 0, or -1 with err. */
-static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, size_t err_len)
+static int candidates(struct dp *d, char *err, size_t err_len)
 {
     const struct tune_model *m = d->m;
     uint64_t max_size = 0, max_align = 1;
@@ -129,8 +214,8 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
         if (m->classes[c].align > max_align)
             max_align = m->classes[c].align;
     }
-    if (max_size > UINT32_MAX || max_align > UINT32_MAX ||
-        tune_round_valid(max_size, max_align, ptr, align) > UINT32_MAX) {
+    uint64_t top = tune_round_valid(max_size, max_align, d->ptr, d->align);
+    if (max_size > UINT32_MAX || max_align > UINT32_MAX || top > UINT32_MAX) {
         (void)snprintf(err, err_len, "a request of %llu bytes (alignment %llu) needs a block above 4 GiB",
                        (unsigned long long)max_size, (unsigned long long)max_align);
         return -1;
@@ -138,29 +223,17 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
     if (d->classes == 0) {
         d->cand = malloc((m->size_count + 1) * sizeof *d->cand);
         if (d->cand == NULL)
-            goto oom;
+            return out_of_memory(err, err_len);
         for (size_t i = 0; i < m->size_count; i++)
             if (d->plain_prefix[i + 1] != d->plain_prefix[i])
-                d->cand[d->ncand++] = tune_round_valid(m->sizes[i], 1, ptr, align);
-    } else {
-        uint64_t top = tune_round_valid(max_size, max_align, ptr, align);
-        d->cand = malloc((MAX_CANDIDATES_ALIGNED + 1) * sizeof *d->cand);
-        if (d->cand == NULL)
-            goto oom;
-        for (uint64_t b = ptr; b <= top; b += b < align ? b : align) {
-            if (d->ncand == MAX_CANDIDATES_ALIGNED) {
-                (void)snprintf(err, err_len, "over-aligned requests up to %llu bytes: more than %u candidate "
-                               "blocks for the exact search", (unsigned long long)max_size,
-                               MAX_CANDIDATES_ALIGNED);
-                return -1;
-            }
-            d->cand[d->ncand++] = b;
-        }
+                d->cand[d->ncand++] = tune_round_valid(m->sizes[i], 1, d->ptr, d->align);
+        d->ncand = tune_sort_unique(d->cand, d->ncand);
+    } else if (aligned_candidates(d, top, err, err_len) != 0) {
+        return -1;
     }
-    d->ncand = tune_sort_unique(d->cand, d->ncand);
     d->hi = malloc((d->ncand + 1) * sizeof *d->hi);
     if (d->hi == NULL)
-        goto oom;
+        return out_of_memory(err, err_len);
     size_t i = 0;
     for (size_t j = 0; j < d->ncand; j++) {
         while (i < m->size_count && m->sizes[i] <= d->cand[j])
@@ -168,9 +241,6 @@ static int candidates(struct dp *d, uint64_t ptr, uint64_t align, char *err, siz
         d->hi[j] = i;
     }
     return 0;
-oom:
-    (void)snprintf(err, err_len, "out of memory");
-    return -1;
 }
 
 static void free_dp(struct dp *d)
@@ -186,12 +256,6 @@ static void free_dp(struct dp *d)
     free(d->peak_cache);
     free(d->cost);
     free(d->back);
-}
-
-static int out_of_memory(char *err, size_t err_len)
-{
-    (void)snprintf(err, err_len, "out of memory");
-    return -1;
 }
 
 /* Which plain sizes (d->plain_prefix) and classes (d->class_used, d->full)
@@ -223,12 +287,12 @@ static int mark_used(struct dp *d, char *err, size_t err_len)
 }
 
 /* The state arrays (every state unreachable but the start) and, when it is
- * small enough to pay off, the peak cache.  0, or -1 with err. */
+ * small enough to pay off and not there yet, the peak cache.  0, or -1 with err. */
 static int alloc_states(struct dp *d, size_t max_pools, char *err, size_t err_len)
 {
     size_t sizes = d->nsizes + 1;
     d->masks = (size_t)1 << d->classes;
-    if (d->classes > 0 && sizes * sizes * d->masks <= ((size_t)1 << 22)) {
+    if (d->classes > 0 && d->peak_cache == NULL && sizes * sizes * d->masks <= ((size_t)1 << 22)) {
         d->peak_cache = calloc(sizes * sizes * d->masks, sizeof *d->peak_cache);
         if (d->peak_cache == NULL)
             return out_of_memory(err, err_len);
@@ -402,6 +466,33 @@ static void walk_back(struct dp *d, size_t best, struct tune_optimum *out)
     }
 }
 
+/* The pools of the layout of state `best`. */
+static size_t pools_of(const struct dp *d, size_t best)
+{
+    size_t count = 0;
+    for (size_t s = best; s != state_of(d, 0, 0, 0); s = d->back[s])
+        count++;
+    return count;
+}
+
+/* The programme with at most max_pools pools (SIZE_MAX: any number) from
+ * fresh states: *best the cheapest final state, SIZE_MAX when none.  0, or
+ * -1 with err. */
+static int solve(struct dp *d, size_t max_pools, size_t *best, char *err, size_t err_len)
+{
+    free(d->cost);
+    free(d->back);
+    free(d->peak_at);
+    d->cost = NULL;
+    d->back = NULL;
+    d->peak_at = NULL;
+    if (alloc_states(d, max_pools, err, err_len) != 0)
+        return -1;
+    relax_all(d);
+    *best = best_final_state(d);
+    return 0;
+}
+
 /* block_bytes and total_bytes of o's layout. */
 uint64_t tune_layout_bytes(const struct tune_layout *lay, uint64_t pool_state_bytes)
 {
@@ -423,7 +514,8 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
     memset(out, 0, sizeof *out);
     out->layout.malloc_align = target->alignment;
     out->pool_state_bytes = target->pool_state_bytes;
-    struct dp d = { .m = m, .progress = target->progress, .pool_state_bytes = target->pool_state_bytes, .classes = m->class_count,
+    struct dp d = { .m = m, .progress = target->progress, .pool_state_bytes = target->pool_state_bytes,
+                    .ptr = target->pointer_size, .align = target->alignment, .classes = m->class_count,
                     .nsizes = m->size_count };
     size_t max_pools = target->max_pools;
     if (max_pools == 0 || max_pools > POOLALLOC_TRACE_MAX_POOLS)
@@ -440,13 +532,22 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
         rc = 0;                              /* nothing to serve */
         goto done;
     }
-    if (candidates(&d, target->pointer_size, target->alignment, err, err_len) != 0 ||
-        alloc_states(&d, max_pools, err, err_len) != 0)
+    if (candidates(&d, err, err_len) != 0)
         goto done;
     if (d.classes == 0 && build_steps(&d, err, err_len) != 0)
         goto done;
-    relax_all(&d);
-    size_t best = best_final_state(&d);
+    /* With classes, the pool count in the state multiplies the programme's
+     * work by the limit: first without it, which usually needs fewer pools
+     * anyway. */
+    size_t best = SIZE_MAX;
+    if (d.classes > 0 && max_pools < d.ncand) {
+        if (solve(&d, SIZE_MAX, &best, err, err_len) != 0)
+            goto done;
+        if (best != SIZE_MAX && pools_of(&d, best) > max_pools)
+            best = SIZE_MAX;
+    }
+    if (best == SIZE_MAX && solve(&d, max_pools, &best, err, err_len) != 0)
+        goto done;
     if (best == SIZE_MAX) {
         (void)snprintf(err, err_len, "no layout of at most %zu pools serves every request", max_pools);
         goto done;

@@ -77,7 +77,13 @@ struct trace_error {
  * reads outside buf[0..len). */
 int trace_parse(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err);
 
-/* Read `path` and parse it; -1 on I/O error too (offset 0). */
+/* The largest trace file read (8 M records of a 32-bit target): the
+ * events take about twice that in memory. */
+#define TUNE_MAX_TRACE_BYTES ((size_t)256 << 20)
+
+/* Read `path` (at most TUNE_MAX_TRACE_BYTES; a file that does not start as
+ * a trace is refused after its first 64 KiB) and parse it; -1 on I/O error
+ * too (offset 0, or where reading stopped). */
 int trace_load(const char *path, struct trace *t, struct trace_error *err);
 
 /* Release what trace_parse allocated; *t becomes empty.  NULL-safe. */
@@ -109,9 +115,13 @@ bool tune_block_serves(uint64_t block, uint64_t size, uint64_t align);
  * a 32-bit target). */
 uint64_t tune_max_alignment(unsigned pointer_size);
 
+/* The most bytes of blocks a region's pools may have on a target of that
+ * pointer size: 2^32 - 1 (src/gen_layout.py). */
+uint64_t tune_max_pool_bytes(unsigned pointer_size);
+
 /* Parse a -Dpools value ("BLOCK:CAPACITY,...", any order) for that pointer
- * size and alignment, with the allocator's rules (src/gen_layout.py): 0, or
- * -1 with err. */
+ * size and alignment, with the allocator's rules (src/gen_layout.py; the
+ * blocks' bytes at most tune_max_pool_bytes): 0, or -1 with err. */
 struct tune_layout;
 int tune_parse_layout(const char *text, unsigned pointer_size, uint64_t alignment, struct tune_layout *lay,
                       char *err, size_t len);
@@ -232,6 +242,7 @@ struct tune_pool_result {
     uint64_t high_water;       /* most blocks in use at once */
     uint64_t served;           /* allocations this pool served */
     uint64_t spilled_in;       /* of those, requests whose first choice was a smaller pool */
+    uint64_t spilled_out;      /* requests whose first choice was this pool, served by a larger one */
     uint64_t failures;         /* requests whose first choice was this pool and that failed */
     uint64_t in_use_at_end;
 };
