@@ -28,13 +28,24 @@
  * peak tree (peak_tree.c) has a leaf per candidate block k, and a demand
  * change of size s >= the pool's first size adds to leaves k >= the first
  * candidate that holds s, so leaf k ends with the peak of the pool [lo, k].
- * The demand is kept as a stream of (leaf, walk) steps; before each row the
- * steps below the row's first candidate are dropped and neighbours on the
- * same leaf merged into one walk (a malloc followed by a free of the same
- * size is one step).  With n candidate blocks, E demand changes and P the
- * pool limit, that is O(n E log n) for the peaks and O(n^2 P) for the
- * dynamic programme: 3000 sizes and 20 000 records in about a second,
- * 5000 sizes and 1 M records in minutes rather than days.  With
+ * The demand is kept as a stream of (leaf, walk) steps; the steps below a
+ * row's first candidate are left out and neighbours on the same leaf merged
+ * into one walk (a malloc followed by a free of the same size is one
+ * step).  PEAK_LANES rows share a sweep, one lane each (peak_lanes).  Only
+ * pools of at most `span` candidates (n / 32 at first) get their exact
+ * peak, from the steps of their window; a longer pool gets a lower bound,
+ * the most of its blocks live at one of a few snapshot instants
+ * (chunk_areas), and if the optimum with those bounds uses no long pool it
+ * is the optimum (its costs are exact, every other layout's only too low);
+ * otherwise span grows fourfold.
+ *
+ * The programme over those peaks: without a pool limit O(n^2); with one
+ * below the candidate count, a price per pool bisected until the cheapest
+ * priced layout fits (exact when it has exactly the limit's pools), else
+ * the programme with the pool count in the state, pruned by the prices'
+ * bounds (plain_optimum).  Measured (tools/tune/README.md, "Speed"): 3000
+ * sizes and 20 000 records in 0.2 s, 5000 sizes and 1 M records in 2-3 s
+ * (87 s with a sweep per row and the pool count in every state).  With
  * over-aligned classes a pool's peak is one sweep of the demand,
  * memoised, for each (lo, hi, classes) the programme asks for.
  */
@@ -46,6 +57,8 @@
 
 #define MAX_CANDIDATES_ALIGNED 2048u
 #define INF UINT64_MAX
+#define AREA_CHUNKS 32u            /* instants of the snapshot bound (chunk_areas), at most */
+#define STEPS_PER_INSTANT 256u     /* fewer instants for fewer steps: a short trace takes the exact path */
 
 /* A run of demand changes on one leaf of the peak tree: the leaf's count
  * rises by `high` at most and ends `delta` above where it started. */
@@ -78,14 +91,26 @@ struct dp {
     uint64_t *peak_at;         /* the peak of the last pool of each state */
     /* Rows of peaks (no over-aligned classes): */
     struct walk_step *steps;   /* the demand as walks on the leaves */
+    struct walk_step *window;  /* those of one block of rows (peak_block) */
+    uint64_t *area;            /* area[c * (ncand + 1) + k]: live blocks of leaves < k at instant c */
+    size_t instants;           /* of area: 1 .. AREA_CHUNKS */
     size_t step_count;
-    struct peak_tree tree;     /* a leaf per candidate */
-    uint64_t *row;             /* row[k] = peak of the pool [current lo, cand[k]] */
+    struct peak_lanes tree;    /* a leaf per candidate, a lane per row of a block */
+    uint64_t *rows;            /* rows[r * ncand + k]: peak of the pool [row j0 + r's lo, cand[k]] */
+    uint32_t *tri;             /* every pool's peak: tri[tri_at(d, j, k)] (plain requests only) */
 };
 
 static size_t state_of(const struct dp *d, size_t j, size_t mask, size_t p)
 {
     return (j * d->masks + mask) * d->pdim + p;
+}
+
+/* Where the pool of candidates j .. k (j <= k) is in d->tri: row j holds
+ * k = j .. ncand - 1. */
+static size_t tri_at(const struct dp *d, size_t j, size_t k)
+{
+    size_t before = j == 0 ? 0 : j * d->ncand - j * (j - 1) / 2;    /* rows 0 .. j - 1 */
+    return before + (k - j);
 }
 
 /* Peak live count of plain sizes [lo, hi) plus the classes in delta. */
@@ -246,9 +271,12 @@ static int candidates(struct dp *d, char *err, size_t err_len)
 static void free_dp(struct dp *d)
 {
     free(d->steps);
-    free(d->row);
+    free(d->window);
+    free(d->area);
+    free(d->rows);
+    free(d->tri);
     free(d->peak_at);
-    peak_tree_free(&d->tree);
+    peak_lanes_free(&d->tree);
     free(d->cand);
     free(d->hi);
     free(d->plain_prefix);
@@ -341,7 +369,7 @@ static void add_pool(struct dp *d, size_t j, size_t k, size_t lo, size_t mask)
         if (base == INF || (d->limited && p == d->max_pools))
             continue;
         if (pool_cost == UINT64_MAX) {
-            peak = d->row != NULL ? d->row[k] : peak_of(d, lo, hi, delta);
+            peak = d->tri != NULL ? d->tri[tri_at(d, j, k)] : peak_of(d, lo, hi, delta);
             pool_cost = block * peak + d->pool_state_bytes;
         }
         size_t to = state_of(d, k + 1, mask | delta, d->limited ? p + 1 : 0);
@@ -351,6 +379,60 @@ static void add_pool(struct dp *d, size_t j, size_t k, size_t lo, size_t mask)
             d->peak_at[to] = peak;
         }
     }
+}
+
+/* Snapshots of the live counts at d->instants instants (one per
+ * STEPS_PER_INSTANT steps, 1 to AREA_CHUNKS): in each slice of the steps,
+ * the one after which the most blocks are live in all.
+ * d->area[c * (ncand + 1) + k] = live blocks of the leaves below k at
+ * instant c, so that a pool's live count at the instant is a difference,
+ * and the largest of those a lower bound of its peak in O(AREA_CHUNKS)
+ * (fill_peaks).  Two sweeps: find the instants, then copy the counts
+ * there.  0, or -1 with err. */
+static int chunk_areas(struct dp *d, char *err, size_t err_len)
+{
+    size_t n = d->ncand, steps = d->step_count, at[AREA_CHUNKS];
+    size_t chunks = steps / STEPS_PER_INSTANT;
+    d->instants = chunks < 1 ? 1 : chunks > AREA_CHUNKS ? AREA_CHUNKS : chunks;
+    int64_t *live = calloc(n + 1, sizeof *live), total = 0;
+    d->area = calloc(AREA_CHUNKS * (n + 1), sizeof *d->area);
+    if (live == NULL || d->area == NULL) {
+        free(live);
+        return out_of_memory(err, err_len);
+    }
+    for (size_t c = 0, i = 0; c < d->instants; c++) {
+        int64_t most = -1;
+        at[c] = SIZE_MAX;
+        for (size_t end = steps * (c + 1) / d->instants; i < end; i++) {
+            total += d->steps[i].delta;
+            if (total > most) {
+                most = total;
+                at[c] = i;
+            }
+        }
+    }
+    for (size_t c = 0, i = 0; c < d->instants; c++) {
+        uint64_t *snap = &d->area[c * (n + 1)];
+        for (; at[c] != SIZE_MAX && i <= at[c]; i++)
+            live[d->steps[i].leaf] += d->steps[i].delta;
+        for (size_t l = 0; l < n && at[c] != SIZE_MAX; l++)
+            snap[l + 1] = snap[l] + (uint64_t)live[l];
+    }
+    free(live);
+    return 0;
+}
+
+/* The snapshot bound of the pool of candidates j .. k: the most of its
+ * blocks live at one of the snapshot instants. */
+static uint64_t average_bound(const struct dp *d, size_t j, size_t k)
+{
+    uint64_t best = 0;
+    for (size_t c = 0; c < d->instants; c++) {
+        const uint64_t *snap = &d->area[c * (d->ncand + 1)];
+        uint64_t live = snap[k + 1] - snap[j];
+        best = live > best ? live : best;
+    }
+    return best;
 }
 
 /* The demand as steps on the leaves (no over-aligned classes): a size's
@@ -363,8 +445,11 @@ static int build_steps(struct dp *d, char *err, size_t err_len)
         return -1;
     }
     d->steps = malloc((m->demand_count + 1) * sizeof *d->steps);
-    d->row = calloc(d->ncand, sizeof *d->row);
-    if (d->steps == NULL || d->row == NULL || peak_tree_init(&d->tree, d->ncand) != 0)
+    d->rows = calloc(PEAK_LANES * d->ncand, sizeof *d->rows);
+    d->window = malloc((m->demand_count + 1) * sizeof *d->window);
+    d->tri = malloc((d->ncand * (d->ncand + 1) / 2 + 1) * sizeof *d->tri);
+    if (d->steps == NULL || d->window == NULL || d->rows == NULL || d->tri == NULL ||
+        peak_lanes_init(&d->tree, d->ncand) != 0)
         return out_of_memory(err, err_len);
     /* Candidate k holds the sizes [hi[k - 1], hi[k]); every used size is
      * below hi[ncand - 1]. */
@@ -380,33 +465,40 @@ static int build_steps(struct dp *d, char *err, size_t err_len)
     }
     free(leaf_of);
     d->step_count = m->demand_count;
-    return 0;
+    return chunk_areas(d, err, err_len);
 }
 
-/* Row j: d->row[k] = peak of the pool that starts after candidate j - 1 and
- * ends at candidate k.  Drops the steps below leaf j first, merging the
- * neighbours the drop brings together. */
-static void peak_row(struct dp *d, size_t j)
+/* Rows j0 .. j0 + PEAK_LANES - 1 in one pass, row j0 + r in lane r, over
+ * the candidates [j0, j0 + width): d->rows[r * ncand + k] = peak of the
+ * pool that starts after candidate j0 + r - 1 and ends at candidate k >=
+ * j0 + r.  A step on leaf l counts in the rows that start at l or below
+ * (lanes [0, l - j0]) and in no leaf below l: steps outside the window
+ * are left out, and neighbours on one leaf left together merge into one
+ * walk (a malloc and a free of one size). */
+static void peak_block(struct dp *d, size_t j0, size_t width)
 {
     size_t kept = 0;
     for (size_t i = 0; i < d->step_count; i++) {
         struct walk_step s = d->steps[i];
-        if (s.leaf < j)
+        if (s.leaf < j0 || s.leaf - j0 >= width)
             continue;
-        struct walk_step *last = kept > 0 ? &d->steps[kept - 1] : NULL;
+        struct walk_step *last = kept > 0 ? &d->window[kept - 1] : NULL;
         if (last != NULL && last->leaf == s.leaf) {
             if (last->delta + s.high > last->high)
                 last->high = last->delta + s.high;
             last->delta += s.delta;
         } else {
-            d->steps[kept++] = s;
+            d->window[kept++] = s;
         }
     }
-    d->step_count = kept;
-    peak_tree_clear(&d->tree);
-    for (size_t i = 0; i < kept; i++)
-        peak_tree_walk(&d->tree, d->steps[i].leaf, d->ncand, d->steps[i].delta, d->steps[i].high);
-    peak_tree_collect(&d->tree, d->row);
+    peak_lanes_clear(&d->tree, width);
+    for (size_t i = 0; i < kept; i++) {
+        size_t at = d->window[i].leaf - j0;
+        unsigned lanes = at + 1 < PEAK_LANES ? (unsigned)at + 1 : PEAK_LANES;
+        peak_lanes_walk_suffix(&d->tree, at, d->window[i].delta, d->window[i].high, lanes);
+    }
+    /* Leaf k - j0 of the tree is candidate k. */
+    peak_lanes_collect(&d->tree, d->rows + j0, d->ncand);
 }
 
 /* The dynamic programme: states of j are final before j is expanded
@@ -418,8 +510,6 @@ static void relax_all(struct dp *d)
         size_t lo = j == 0 ? 0 : d->hi[j - 1];
         if (d->progress != NULL)
             d->progress(j, d->ncand);
-        if (d->row != NULL && j < d->ncand)
-            peak_row(d, j);
         for (size_t k = j; k < d->ncand; k++)
             for (size_t mask = 0; mask < d->masks; mask++)
                 if ((mask & ~(size_t)d->full) == 0)
@@ -493,6 +583,219 @@ static int solve(struct dp *d, size_t max_pools, size_t *best, char *err, size_t
     return 0;
 }
 
+/* Every pool's peak into d->tri, PEAK_LANES rows per pass over the
+ * demand, exact for the pools of at most `span` candidates; a longer pool
+ * [j, k] gets a lower bound: the larger of the peak of [j, j + span - 1]
+ * (a pool's peak only grows with its last candidate) and average_bound. */
+static void fill_peaks(struct dp *d, size_t span)
+{
+    size_t n = d->ncand;
+    for (size_t j0 = 0; j0 < n; j0 += PEAK_LANES) {
+        size_t width = n - j0 < PEAK_LANES - 1 + span ? n - j0 : PEAK_LANES - 1 + span;
+        if (d->progress != NULL)
+            d->progress(j0, n);
+        peak_block(d, j0, width);
+        for (size_t j = j0; j < n && j < j0 + PEAK_LANES; j++)
+            for (size_t k = j; k < n; k++) {     /* a peak counts records: it fits 32 bits */
+                uint64_t peak = d->rows[(j - j0) * n + (k - j < span ? k : j + span - 1)];
+                if (k - j >= span) {
+                    uint64_t average = average_bound(d, j, k);
+                    peak = average > peak ? average : peak;
+                }
+                d->tri[tri_at(d, j, k)] = (uint32_t)peak;
+            }
+    }
+    if (d->progress != NULL)
+        d->progress(n, n);
+}
+
+/* The most candidates a pool of o's layout spans (pools ascending). */
+static size_t widest_pool(const struct dp *d, const struct tune_optimum *o)
+{
+    size_t widest = 0, first = 0;
+    for (size_t p = 0; p < o->layout.count; p++) {
+        size_t k = 0;
+        while (d->cand[k] != o->layout.block[p])
+            k++;
+        widest = k + 1 - first > widest ? k + 1 - first : widest;
+        first = k + 1;
+    }
+    return widest;
+}
+
+/* The programme with a price of `lambda` bytes per pool and no pool limit
+ * (plain requests; states j = 0 .. ncand as in relax_all, with the fewest
+ * pools among the cheapest): cost[j], pools[j], from[j].  The final state,
+ * or SIZE_MAX. */
+struct priced {
+    uint64_t *cost;
+    uint32_t *pools, *from;
+};
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+static size_t priced_programme(const struct dp *d, uint64_t lambda, struct priced *s)
+{
+    size_t n = d->ncand, best = SIZE_MAX;
+    for (size_t j = 0; j <= n; j++) {
+        s->cost[j] = j == 0 ? 0 : INF;
+        s->pools[j] = 0;
+        s->from[j] = 0;
+    }
+    for (size_t j = 0; j < n; j++) {
+        size_t lo = j == 0 ? 0 : d->hi[j - 1];
+        for (size_t k = j; s->cost[j] != INF && k < n; k++) {
+            if (d->plain_prefix[d->hi[k]] == d->plain_prefix[lo])
+                continue;                        /* the pool would serve nothing */
+            uint64_t c = add_sat(s->cost[j], add_sat(d->cand[k] * d->tri[tri_at(d, j, k)],
+                                                     d->pool_state_bytes + lambda));
+            uint32_t pools = s->pools[j] + 1;
+            if (c < s->cost[k + 1] || (c == s->cost[k + 1] && pools < s->pools[k + 1])) {
+                s->cost[k + 1] = c;
+                s->pools[k + 1] = pools;
+                s->from[k + 1] = (uint32_t)j;
+            }
+        }
+    }
+    for (size_t j = 1; j <= n; j++)
+        if (s->cost[j] != INF && d->plain_prefix[d->nsizes] == d->plain_prefix[d->hi[j - 1]] &&
+            (best == SIZE_MAX || s->cost[j] < s->cost[best] ||
+             (s->cost[j] == s->cost[best] && s->pools[j] < s->pools[best])))
+            best = j;
+    return best;
+}
+
+/* The layout of final state `best` of a priced programme, pools ascending. */
+static void priced_layout(const struct dp *d, const struct priced *s, size_t best, struct tune_optimum *out)
+{
+    size_t count = s->pools[best];
+    out->layout.count = count;
+    for (size_t j = best, p = count; p-- > 0; j = s->from[j]) {
+        out->layout.block[p] = d->cand[j - 1];
+        out->peak[p] = d->tri[tri_at(d, s->from[j], j - 1)];
+    }
+}
+
+/* suffix[j]: the least cost, at a price of lambda per pool, of pools
+ * serving every size above state j's (0 at a final state). */
+static void priced_suffix(const struct dp *d, uint64_t lambda, uint64_t *suffix)
+{
+    size_t n = d->ncand;
+    for (size_t j = n + 1; j-- > 0;) {
+        size_t lo = j == 0 ? 0 : d->hi[j - 1];
+        suffix[j] = j > 0 && d->plain_prefix[d->nsizes] == d->plain_prefix[lo] ? 0 : INF;
+        for (size_t k = j; suffix[j] != 0 && k < n; k++)
+            if (d->plain_prefix[d->hi[k]] != d->plain_prefix[lo] && suffix[k + 1] != INF) {
+                uint64_t c = add_sat(add_sat(d->cand[k] * d->tri[tri_at(d, j, k)], d->pool_state_bytes + lambda),
+                                     suffix[k + 1]);
+                suffix[j] = c < suffix[j] ? c : suffix[j];
+            }
+    }
+}
+
+/* The programme with the pool count in the state, pruned: a state (j, p)
+ * of cost c can end no cheaper than c + suffix[j] - lambda * (max_pools -
+ * p) (the remaining pools cost their priced suffix less their price), so
+ * states whose bound reaches `upper` (a layout already found) are not
+ * expanded.  *out is the cheaper layout it finds, or count 0 when none
+ * beats `upper`.  0, or -1 with err. */
+static int bounded_search(struct dp *d, size_t max_pools, uint64_t lambda, uint64_t upper,
+                          struct tune_optimum *out, char *err, size_t err_len)
+{
+    size_t n = d->ncand;
+    uint64_t *suffix = calloc(n + 1, sizeof *suffix);
+    uint32_t *alive = malloc((max_pools + 1) * sizeof *alive);
+    free(d->cost);                               /* a previous search's states */
+    free(d->back);
+    free(d->peak_at);
+    d->cost = NULL;
+    d->back = NULL;
+    d->peak_at = NULL;
+    if (suffix == NULL || alive == NULL || alloc_states(d, max_pools, err, err_len) != 0) {
+        free(suffix);
+        free(alive);
+        return out_of_memory(err, err_len);
+    }
+    priced_suffix(d, lambda, suffix);
+    for (size_t j = 0; j < n; j++) {
+        size_t lo = j == 0 ? 0 : d->hi[j - 1], live = 0;
+        for (size_t p = 0; p < max_pools; p++) {
+            uint64_t c = d->cost[state_of(d, j, 0, p)];
+            if (c != INF && add_sat(c, suffix[j]) < add_sat(upper, lambda * (max_pools - p)))
+                alive[live++] = (uint32_t)p;
+        }
+        for (size_t k = j; live > 0 && k < n; k++) {
+            if (d->plain_prefix[d->hi[k]] == d->plain_prefix[lo])
+                continue;
+            uint64_t peak = d->tri[tri_at(d, j, k)], pool = d->cand[k] * peak + d->pool_state_bytes;
+            for (size_t a = 0; a < live; a++) {
+                size_t from = state_of(d, j, 0, alive[a]), to = state_of(d, k + 1, 0, alive[a] + 1u);
+                if (d->cost[from] + pool < d->cost[to]) {
+                    d->cost[to] = d->cost[from] + pool;
+                    d->back[to] = (uint32_t)from;
+                    d->peak_at[to] = peak;
+                }
+            }
+        }
+    }
+    size_t best = best_final_state(d);
+    out->layout.count = 0;
+    if (best != SIZE_MAX && d->cost[best] < upper)
+        walk_back(d, best, out);
+    free(suffix);
+    free(alive);
+    return 0;
+}
+
+/* The cheapest layout of at most max_pools pools for plain requests.  With
+ * a price of lambda per pool, the cheapest layout (fewest pools among
+ * equals) uses fewer pools as lambda grows.  Without a price it is the
+ * optimum if it fits the limit.  Otherwise a bisection finds the least
+ * lambda whose layout fits; if that layout has exactly max_pools pools it
+ * is the optimum (any layout L' of at most max_pools pools has cost(L') +
+ * lambda * pools(L') >= cost + lambda * max_pools, so cost(L') >= cost);
+ * if not (the optimum is not on the lower hull of cost against pool
+ * count), bounded_search looks for a cheaper one, with that layout as its
+ * upper bound and lambda's prices as its lower bounds.  O(n^2 log cost)
+ * and what the bounds leave of O(n^2 max_pools).  *found false when no
+ * layout serves.  0, or -1 with err. */
+static int plain_optimum(struct dp *d, size_t max_pools, struct tune_optimum *out, bool *found, char *err,
+                         size_t err_len)
+{
+    size_t n = d->ncand;
+    struct priced s = { malloc((n + 1) * sizeof *s.cost), malloc((n + 1) * sizeof *s.pools),
+                        malloc((n + 1) * sizeof *s.from) };
+    int rc = s.cost == NULL || s.pools == NULL || s.from == NULL ? out_of_memory(err, err_len) : 0;
+    size_t best = rc == 0 ? priced_programme(d, 0, &s) : SIZE_MAX;
+    if (best != SIZE_MAX && s.pools[best] > max_pools) {
+        uint64_t lo = 0, hi = add_sat(d->cand[n - 1] * d->tri[tri_at(d, 0, n - 1)], d->pool_state_bytes + 1);
+        while (hi - lo > 1) {                    /* pools(lo) > max_pools >= pools(hi) */
+            uint64_t mid = lo + (hi - lo) / 2;
+            size_t b = priced_programme(d, mid, &s);
+            *(s.pools[b] > max_pools ? &lo : &hi) = mid;
+        }
+        best = priced_programme(d, hi, &s);
+        if (s.pools[best] != max_pools) {
+            rc = bounded_search(d, max_pools, hi, s.cost[best] - hi * s.pools[best], out, err, err_len);
+            if (rc != 0 || out->layout.count > 0) {
+                *found = rc == 0;                /* a cheaper one, or an error */
+                best = SIZE_MAX;
+            }
+        }
+    }
+    if (best != SIZE_MAX) {
+        priced_layout(d, &s, best, out);
+        *found = true;
+    }
+    free(s.cost);
+    free(s.pools);
+    free(s.from);
+    return rc;
+}
+
 /* block_bytes and total_bytes of o's layout. */
 uint64_t tune_layout_bytes(const struct tune_layout *lay, uint64_t pool_state_bytes)
 {
@@ -534,8 +837,28 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
     }
     if (candidates(&d, err, err_len) != 0)
         goto done;
-    if (d.classes == 0 && build_steps(&d, err, err_len) != 0)
-        goto done;
+    if (d.classes == 0) {
+        bool found = false;
+        if (build_steps(&d, err, err_len) != 0)
+            goto done;
+        /* Pools of short spans first, the longer ones at a lower bound of
+         * their cost: a layout of short pools only that is the cheapest
+         * there is the cheapest of all (its costs are exact, the others'
+         * only too low).  Otherwise spans four times as long. */
+        for (size_t span = d.ncand / 32 > 2 ? d.ncand / 32 : 2;; span *= 4) {
+            span = span < d.ncand ? span : d.ncand;
+            fill_peaks(&d, span);
+            if (plain_optimum(&d, max_pools, out, &found, err, err_len) != 0)
+                goto done;
+            if (!found || span == d.ncand || widest_pool(&d, out) <= span)
+                break;
+        }
+        if (!found) {
+            (void)snprintf(err, err_len, "no layout of at most %zu pools serves every request", max_pools);
+            goto done;
+        }
+        goto layout;
+    }
     /* With classes, the pool count in the state multiplies the programme's
      * work by the limit: first without it, which usually needs fewer pools
      * anyway. */
@@ -553,6 +876,7 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
         goto done;
     }
     walk_back(&d, best, out);
+layout:
     for (size_t k = 0; k < out->layout.count; k++)
         out->layout.capacity[k] = out->peak[k];
     tune_count_bytes(out);

@@ -302,6 +302,30 @@ void peak_tree_walk(struct peak_tree *t, size_t from, size_t to, int64_t delta, 
 /* out[0..leaves): each leaf's historic maximum. */
 void peak_tree_collect(struct peak_tree *t, uint64_t *out);
 
+/* PEAK_LANES peak trees walked together (optimise.c: that many rows of
+ * pools at once, one pass over the demand instead of one per row): lane r
+ * of leaf k counts on its own; a walk goes to lanes [0, lanes) only.
+ * Counts fit 32 bits (a trace has fewer records). */
+#define PEAK_LANES 16u
+
+struct peak_lanes {
+    size_t leaves;
+    struct peak_lane_node {
+        int32_t add[PEAK_LANES];
+        int32_t high[PEAK_LANES];
+    } *node;
+};
+
+/* Room for up to `leaves` leaves; 0, or -1 when out of memory. */
+int peak_lanes_init(struct peak_lanes *t, size_t leaves);
+void peak_lanes_free(struct peak_lanes *t);
+/* Every count and maximum back to 0, with `leaves` leaves (at most init's). */
+void peak_lanes_clear(struct peak_lanes *t, size_t leaves);
+/* The walk (delta, high) over leaves [from, leaves) of lanes [0, lanes). */
+void peak_lanes_walk_suffix(struct peak_lanes *t, size_t from, int32_t delta, int32_t high, unsigned lanes);
+/* out[r * stride + k]: lane r's historic maximum at leaf k. */
+void peak_lanes_collect(struct peak_lanes *t, uint64_t *out, size_t stride);
+
 /* ---- Regions (region.c) ---------------------------------------------------- */
 
 /* The sub-trace of region `region` of t: a trace of one region (named as
