@@ -811,6 +811,47 @@ void tune_count_bytes(struct tune_optimum *o)
     o->block_bytes = o->total_bytes - o->pool_state_bytes * o->layout.count;
 }
 
+/* Plain requests: pools of short spans first, the longer ones at a lower
+ * bound of their cost (fill_peaks); the cheapest layout of short pools
+ * only is the cheapest of all (its costs are exact, the others' only too
+ * low).  Otherwise spans four times as long.  *found as plain_optimum's;
+ * 0, or -1 with err. */
+static int plain_search(struct dp *d, size_t max_pools, struct tune_optimum *out, bool *found, char *err,
+                        size_t err_len)
+{
+    if (build_steps(d, err, err_len) != 0)
+        return -1;
+    for (size_t span = d->ncand / 32 > 2 ? d->ncand / 32 : 2;; span *= 4) {
+        span = span < d->ncand ? span : d->ncand;
+        fill_peaks(d, span);
+        if (plain_optimum(d, max_pools, out, found, err, err_len) != 0)
+            return -1;
+        if (!*found || span == d->ncand || widest_pool(d, out) <= span)
+            return 0;
+    }
+}
+
+/* With classes the pool count in the state multiplies the programme's
+ * work by the limit: first without it, which usually needs fewer pools
+ * anyway.  *found as plain_search's; 0, or -1 with err. */
+static int class_search(struct dp *d, size_t max_pools, struct tune_optimum *out, bool *found, char *err,
+                        size_t err_len)
+{
+    size_t best = SIZE_MAX;
+    if (max_pools < d->ncand) {
+        if (solve(d, SIZE_MAX, &best, err, err_len) != 0)
+            return -1;
+        if (best != SIZE_MAX && pools_of(d, best) > max_pools)
+            best = SIZE_MAX;
+    }
+    if (best == SIZE_MAX && solve(d, max_pools, &best, err, err_len) != 0)
+        return -1;
+    *found = best != SIZE_MAX;
+    if (*found)
+        walk_back(d, best, out);
+    return 0;
+}
+
 int tune_optimise(const struct tune_model *m, const struct tune_target *target, struct tune_optimum *out,
                   char *err, size_t err_len)
 {
@@ -828,60 +869,25 @@ int tune_optimise(const struct tune_model *m, const struct tune_target *target, 
                        "search handles at most %u", m->class_count, TUNE_MAX_CLASSES);
         return -1;
     }
-    int rc = -1;
-    if (mark_used(&d, err, err_len) != 0)
-        goto done;
-    if (d.plain_prefix[m->size_count] == 0 && d.full == 0) {
-        rc = 0;                              /* nothing to serve */
-        goto done;
+    bool found = false;
+    int rc = mark_used(&d, err, err_len);
+    if (rc == 0 && d.plain_prefix[m->size_count] == 0 && d.full == 0) {
+        free_dp(&d);
+        return 0;                            /* nothing to serve */
     }
-    if (candidates(&d, err, err_len) != 0)
-        goto done;
-    if (d.classes == 0) {
-        bool found = false;
-        if (build_steps(&d, err, err_len) != 0)
-            goto done;
-        /* Pools of short spans first, the longer ones at a lower bound of
-         * their cost: a layout of short pools only that is the cheapest
-         * there is the cheapest of all (its costs are exact, the others'
-         * only too low).  Otherwise spans four times as long. */
-        for (size_t span = d.ncand / 32 > 2 ? d.ncand / 32 : 2;; span *= 4) {
-            span = span < d.ncand ? span : d.ncand;
-            fill_peaks(&d, span);
-            if (plain_optimum(&d, max_pools, out, &found, err, err_len) != 0)
-                goto done;
-            if (!found || span == d.ncand || widest_pool(&d, out) <= span)
-                break;
-        }
-        if (!found) {
-            (void)snprintf(err, err_len, "no layout of at most %zu pools serves every request", max_pools);
-            goto done;
-        }
-        goto layout;
-    }
-    /* With classes, the pool count in the state multiplies the programme's
-     * work by the limit: first without it, which usually needs fewer pools
-     * anyway. */
-    size_t best = SIZE_MAX;
-    if (d.classes > 0 && max_pools < d.ncand) {
-        if (solve(&d, SIZE_MAX, &best, err, err_len) != 0)
-            goto done;
-        if (best != SIZE_MAX && pools_of(&d, best) > max_pools)
-            best = SIZE_MAX;
-    }
-    if (best == SIZE_MAX && solve(&d, max_pools, &best, err, err_len) != 0)
-        goto done;
-    if (best == SIZE_MAX) {
+    if (rc == 0)
+        rc = candidates(&d, err, err_len);
+    if (rc == 0)
+        rc = d.classes == 0 ? plain_search(&d, max_pools, out, &found, err, err_len)
+                            : class_search(&d, max_pools, out, &found, err, err_len);
+    if (rc == 0 && !found) {
         (void)snprintf(err, err_len, "no layout of at most %zu pools serves every request", max_pools);
-        goto done;
+        rc = -1;
     }
-    walk_back(&d, best, out);
-layout:
-    for (size_t k = 0; k < out->layout.count; k++)
+    for (size_t k = 0; rc == 0 && k < out->layout.count; k++)
         out->layout.capacity[k] = out->peak[k];
-    tune_count_bytes(out);
-    rc = 0;
-done:
+    if (rc == 0)
+        tune_count_bytes(out);
     free_dp(&d);
     return rc;
 }
