@@ -86,12 +86,28 @@ def shown(entry):
     return entry if len(entry) <= 40 else entry[:24] + '...(%d characters)' % len(entry)
 
 
+# Names that match SYMBOL_RE but are no symbol in a linker-script
+# expression: '.', the location counter (pools placed from it land on top of
+# whatever section the script is in, e.g. .text), SIZEOF_HEADERS (a number),
+# and the keywords GNU ld 2.40 parses as syntax in `ALIGN(NAME, 8)` (each
+# tried: "syntax error"; MEMORY's own words l, len, o, org are symbols there).
+LD_NOT_SYMBOLS = frozenset(""". SIZEOF_HEADERS ABSOLUTE ADDR ALIGN ALIGNOF ALIGN_WITH_INPUT ASSERT AT BLOCK
+    CONSTANT COPY DATA_SEGMENT_ALIGN DATA_SEGMENT_END DATA_SEGMENT_RELRO_END DEFINED DSECT HIDDEN INCLUDE
+    INFO LENGTH LOADADDR LOG2CEIL MAX MIN NEXT NOCROSSREFS NOCROSSREFS_TO NOLOAD ONLY_IF_RO ONLY_IF_RW
+    ORIGIN OVERLAY PROVIDE PROVIDE_HIDDEN SEGMENT_START SIZEOF SPECIAL SUBALIGN""".split())
+
+
 def check_symbol(option, name):
-    """A heap or stack symbol option must be one linker symbol name."""
+    """A heap or stack symbol option must be one linker symbol name: raises
+    LayoutError naming the option otherwise ('.' and ld's keywords included)."""
     if not SYMBOL_RE.fullmatch(name):
         raise LayoutError("%s '%s' is not a linker symbol name: letters, digits, '_', '.' and '$', "
                           "not starting with a digit (e.g. __heap_end); map another symbol or an "
                           "expression to it with -Wl,--defsym" % (option, name.replace('\n', ' ')))
+    if name in LD_NOT_SYMBOLS:
+        raise LayoutError("%s '%s' is not a linker symbol name but %s of the linker script language: "
+                          "name the symbol that bounds the region (e.g. __heap_end), or map one to it with "
+                          "-Wl,--defsym" % (option, name, 'the location counter' if name == '.' else 'a keyword'))
 
 
 # What --emit writes, and the file each goes to.
@@ -723,65 +739,109 @@ def build_marker(regions, libc, cpu):
 # members the link pulled in): every newlib link pulls _impure_ptr (through
 # __errno, which the library references), picolibc has none; newlib-nano's
 # printf core _printf_i is pulled through the fprintf of malloc_stats (in
-# the whole archive) and full newlib has no such symbol.  A picolibc
-# library in a newlib link stops earlier, on ld's own "errno: TLS reference
-# ... mismatches non-TLS definition", before any ASSERT is evaluated.
+# the whole archive) and full newlib has no such symbol.  The newlib-flavour
+# test only speaks when the firmware links a newlib at all, so that a newlib
+# library in a picolibc link gets one message, not a second, wrong one.  A
+# picolibc library in a newlib link stops earlier, on ld's own "errno: TLS
+# reference ... mismatches non-TLS definition", before any ASSERT is evaluated.
 LIBC_CHECKS = {
     'picolibc': [('!DEFINED(_impure_ptr)', 'newlib (it defines _impure_ptr)')],
     'newlib': [('DEFINED(_impure_ptr)', 'a C library that is not newlib (no _impure_ptr: picolibc?)'),
-               ('!DEFINED(_printf_i)', 'newlib-nano (--specs=nano.specs)')],
+               ('!DEFINED(_impure_ptr) || !DEFINED(_printf_i)', 'newlib-nano (--specs=nano.specs)')],
     'newlib-nano': [('DEFINED(_impure_ptr)', 'a C library that is not newlib (no _impure_ptr: picolibc?)'),
-                    ('DEFINED(_printf_i)', 'full newlib (no --specs=nano.specs)')],
+                    ('!DEFINED(_impure_ptr) || DEFINED(_printf_i)', 'full newlib (no --specs=nano.specs)')],
 }
+
+
+# A symbol the linker script does not define stops ld, wherever an
+# expression names it, with its own "undefined symbol `X' referenced in
+# expression" -- which says nothing of poolalloc or the fix.  So the
+# generated script names a region's symbols only behind DEFINED(): first an
+# ASSERT per symbol with poolalloc's message, then every other use inside
+# `DEFINED(...) ? use : fallback` (ld evaluates only the branch taken; its
+# `||` and `&&` evaluate both sides, so they cannot guard).
+def defined_all(symbols):
+    """The ld condition: every symbol of `symbols` is defined."""
+    return ' && '.join('DEFINED(%s)' % sym for sym in symbols)
+
+
+def guarded_assert(symbols, condition, message):
+    """ASSERT(condition, message), checked only when every symbol is defined
+    (a missing one has its own message)."""
+    return 'ASSERT(%s ? %s : 1, "%s")' % (defined_all(symbols), condition, message)
+
+
+def missing_symbol_asserts(option_start, option_end, start, end, what, example=''):
+    """The ASSERTs naming a region's missing start or end symbol, the
+    options that choose them and (example) a recipe that defines them."""
+    return ['ASSERT(DEFINED(%s), "poolalloc: the link defines no %s, the %s of %s (%s): define it in your '
+            'linker script, choose another symbol with %s, or map one to it on the link line before '
+            'poolalloc.ld%s")' % (sym, sym, role, what, option, option, example)
+            for sym, role, option in ((start, 'start', option_start), (end, 'end', option_end))]
 
 
 def emit_extra_region_ldscript(r):
     """Place an extra region's pools and fail the link, naming the region,
-    when they do not fit it."""
+    when its symbols are missing or the pools do not fit it."""
     a, n, f = r.lay.base_align, r.name, r.func
-    return ['__poolalloc_base%s = ALIGN(%s, %d);' % (f, r.start, a),
-            '__poolalloc_end%s = __poolalloc_base%s + %d;' % (f, f, r.lay.total),
-            'ASSERT(%s <= %s, "poolalloc: region %s: %s is above %s: the region is empty or reversed")'
-            % (r.start, r.end, n, r.start, r.end),
-            'ASSERT(__poolalloc_base%s >= %s && __poolalloc_end%s <= %s, "poolalloc: region %s: its pools '
-            'need %d bytes from %s rounded up to %d (up to %d bytes more) but %s..%s is smaller: enlarge '
-            'the region or shrink its -Dpools entries (%s@...)")'
-            % (f, r.start, f, r.end, n, r.lay.total, r.start, a, a - 1, r.start, r.end, n)]
+    syms = (r.start, r.end)
+    option = 'the -Dregions entry %s:%s:%s' % (n, r.start, r.end)
+    return (missing_symbol_asserts(option, option, r.start, r.end, 'region %s' % n)
+            + ['__poolalloc_base%s = ALIGN(DEFINED(%s) ? %s : 0, %d);' % (f, r.start, r.start, a),
+               '__poolalloc_end%s = __poolalloc_base%s + %d;' % (f, f, r.lay.total),
+               guarded_assert(syms, '%s <= %s' % (r.start, r.end),
+                              'poolalloc: region %s: %s is above %s: the region is empty or reversed'
+                              % (n, r.start, r.end)),
+               guarded_assert(syms, '__poolalloc_base%s >= %s && __poolalloc_end%s <= %s' % (f, r.start, f, r.end),
+                              'poolalloc: region %s: its pools need %d bytes from %s rounded up to %d (up to %d '
+                              'bytes more) but %s..%s is smaller: enlarge the region or shrink its -Dpools '
+                              'entries (%s@...)' % (n, r.lay.total, r.start, a, a - 1, r.start, r.end, n))])
 
 
 def emit_disjoint_ldscript(regions):
     """Every address belongs to one region's pools at most (free finds the
-    region by address)."""
+    region by address); checked once both regions' start symbols exist."""
     out = []
-    ends = [('__poolalloc_base%s' % r.func, '__poolalloc_end%s' % r.func, r.name) for r in regions]
-    for i, (b1, e1, n1) in enumerate(ends):
-        for b2, e2, n2 in ends[i + 1:]:
-            out.append('ASSERT(%s <= %s || %s <= %s, "poolalloc: the pools of regions %s and %s overlap: '
-                       'give the regions disjoint address ranges")' % (e1, b2, e2, b1, n1, n2))
+    for i, r1 in enumerate(regions):
+        for r2 in regions[i + 1:]:
+            b1, e1, b2, e2 = ('__poolalloc_%s%s' % (edge, r.func) for r in (r1, r2) for edge in ('base', 'end'))
+            out.append(guarded_assert((r1.start, r2.start), '%s <= %s || %s <= %s' % (e1, b2, e2, b1),
+                                      'poolalloc: the pools of regions %s and %s overlap: give the regions '
+                                      'disjoint address ranges' % (r1.name, r2.name)))
     return out
 
 
 def emit_ldscript(regions, pools_arg, libc=None, cpu=None, stack_limit=None):
     lay, start_sym, end_sym = regions[0].lay, regions[0].start, regions[0].end
     a = lay.base_align
+    syms = (start_sym, end_sym)
     out = ['/* poolalloc implicit linker script, generated from -Dpools=%s.' % pools_arg,
            ' * Name it on the link line (pkg-config and the Meson dependency do): it places',
            ' * the pools from %s rounded up to %d, fails the link when they do not fit' % (start_sym, a),
            ' * below %s, and when the library or the C library is not the one it was' % end_sym,
-           ' * generated for. */',
-           '__poolalloc_base = ALIGN(%s, %d);' % (start_sym, a),
-           '__poolalloc_end = __poolalloc_base + %d;' % lay.total,
-           'ASSERT(%s <= %s, "poolalloc: %s is above %s: the heap region is empty or reversed")'
-           % (start_sym, end_sym, start_sym, end_sym),
-           'ASSERT(__poolalloc_base >= %s && __poolalloc_end <= %s, "poolalloc: the pools need %d bytes '
-           'from %s rounded up to %d (up to %d bytes more) but the region %s..%s is smaller; ld cannot '
-           'print the region size (nm shows both symbols): enlarge the region or shrink -Dpools")'
-           % (start_sym, end_sym, lay.total, start_sym, a, a - 1, start_sym, end_sym)]
+           ' * generated for.  The region\'s symbols are named only behind DEFINED(), so that',
+           ' * a missing one gets poolalloc\'s message, not ld\'s "undefined symbol". */']
+    out += missing_symbol_asserts('-Dheap-start-symbol', '-Dheap-end-symbol', start_sym, end_sym, 'the heap region',
+                                  ', e.g. for a vendor script -Wl,--defsym=%s=end -Wl,--defsym=%s=_estack-_Min_Stack_Size '
+                                  '(doc/integration.md, Vendor linker scripts)' % (start_sym, end_sym))
+    out += ['__poolalloc_base = ALIGN(DEFINED(%s) ? %s : 0, %d);' % (start_sym, start_sym, a),
+            '__poolalloc_end = __poolalloc_base + %d;' % lay.total,
+            guarded_assert(syms, '%s <= %s' % (start_sym, end_sym),
+                           'poolalloc: %s is above %s: the heap region is empty or reversed' % (start_sym, end_sym)),
+            guarded_assert(syms, '__poolalloc_base >= %s && __poolalloc_end <= %s' % (start_sym, end_sym),
+                           'poolalloc: the pools need %d bytes from %s rounded up to %d (up to %d bytes more) '
+                           'but the region %s..%s is smaller; ld cannot print the region size (nm shows both '
+                           'symbols): enlarge the region or shrink -Dpools'
+                           % (lay.total, start_sym, a, a - 1, start_sym, end_sym))]
     if stack_limit:
-        out.append('ASSERT(__poolalloc_end <= %s, "poolalloc: the pools end above %s, the lowest address '
-                   'the stack may reach (-Dstack-limit-symbol): end the heap region there '
-                   '(-Wl,--defsym=%s=%s before poolalloc.ld), enlarge RAM or shrink -Dpools")'
-                   % (stack_limit, stack_limit, end_sym, stack_limit))
+        out.append('ASSERT(DEFINED(%s), "poolalloc: the link defines no %s (-Dstack-limit-symbol), the lowest '
+                   'address the stack may reach: define it in your linker script or on the link line before '
+                   'poolalloc.ld (-Wl,--defsym=%s=...), or configure without -Dstack-limit-symbol")'
+                   % (stack_limit, stack_limit, stack_limit))
+        out.append(guarded_assert([stack_limit], '__poolalloc_end <= %s' % stack_limit,
+                                  'poolalloc: the pools end above %s, the lowest address the stack may reach '
+                                  '(-Dstack-limit-symbol): end the heap region there (-Wl,--defsym=%s=%s before '
+                                  'poolalloc.ld), enlarge RAM or shrink -Dpools' % (stack_limit, end_sym, stack_limit)))
     for r in regions[1:]:
         out.extend(emit_extra_region_ldscript(r))
     out.extend(emit_disjoint_ldscript(regions))

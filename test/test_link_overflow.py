@@ -16,7 +16,11 @@ linker script and vector table), then proves that
   4. with --gen-layout (the build's generator command), a poolalloc.ld
      generated with -Dstack-limit-symbol links while the pools end below
      that symbol and fails with poolalloc's message naming it when they
-     would reach it.
+     would reach it;
+  5. with --gen-layout, a heap start, heap end or stack limit symbol that
+     the link does not define fails it with poolalloc's message naming the
+     symbol and its option (not ld's "undefined symbol ... referenced in
+     expression"); teeth: without those ASSERTs the link succeeds silently.
 
 The --defsym options go before poolalloc.ld on the link line, as
 c_link_args do in a meson build: ld evaluates the implicit script's
@@ -156,6 +160,41 @@ def main():
                                        'a link' if ok else "poolalloc's message naming the symbol", cmd, p.stderr))
                 else:
                     print('stack limit at %s: %s' % (limit, 'links' if ok else 'fails naming the symbol'))
+
+        # 5. Missing symbols: a heap start, heap end or stack limit that the
+        # link does not define fails with poolalloc's message naming it and
+        # its option, never with ld's own "undefined symbol" error.  Teeth:
+        # without those ASSERTs the same link succeeds silently (the pools at
+        # address 0), so they are what stops it.
+        if a.gen_layout:
+            missing = 'poolalloc_test_undefined'
+            for flag, option in (('--heap-start', '-Dheap-start-symbol'), ('--heap-end', '-Dheap-end-symbol'),
+                                 ('--stack-limit', '-Dstack-limit-symbol')):
+                gen = a.gen_layout + [flag, missing, '--emit', 'ldscript', '--'] + a.gen_pool
+                p = subprocess.run(gen, capture_output=True, text=True)
+                if p.returncode != 0:
+                    sys.exit('FAIL: generating a script with %s %s failed:\n  $ %s\n%s'
+                             % (flag, missing, show(gen), p.stderr))
+                for teeth in (False, True):
+                    a.ldscript = os.path.join(tmp, 'missing%s.ld' % ('-unchecked' if teeth else ''))
+                    with open(a.ldscript, 'w') as f:
+                        f.write(''.join(l for l in p.stdout.splitlines(True)
+                                        if not (teeth and 'poolalloc: the link defines no' in l)))
+                    q, cmd = link('missing', [])
+                    said = 'poolalloc: the link defines no %s' % missing in q.stderr and option in q.stderr
+                    raw = 'undefined symbol' in q.stderr
+                    if not teeth and (q.returncode == 0 or not said or raw):
+                        failures.append('%s %s, defined nowhere: expected the link to fail with poolalloc\'s '
+                                        'message naming it and %s, and no "undefined symbol" (status %d):\n'
+                                        '  $ %s\n%s' % (flag, missing, option, q.returncode, cmd, q.stderr))
+                    elif teeth and q.returncode != 0:
+                        failures.append('teeth: %s %s without the DEFINED ASSERTs should link (silently '
+                                        'wrong), but failed:\n  $ %s\n%s' % (flag, missing, cmd, q.stderr))
+                    elif not teeth:
+                        print('%s undefined: fails with: %s' % (option, next(
+                            l for l in q.stderr.splitlines() if 'poolalloc:' in l).split('ld: ', 1)[-1][:90]))
+                    else:
+                        print('teeth: %s undefined without the ASSERT: links silently' % option)
 
     for f in failures:
         print('FAIL: ' + f)
