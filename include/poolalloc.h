@@ -87,6 +87,15 @@ struct poolalloc_pool_info {
     unsigned region;     /* its region (POOLALLOC_REGION_<NAME>; 0: the default) */
 };
 
+/*
+ * C++: the function poolalloc_pool_info() hides the struct of the same name
+ * (as stat() hides struct stat), so C++ writes `struct poolalloc_pool_info`
+ * or this typedef, which C may use too.  The same holds for
+ * poolalloc_stats.  operator new and delete reach poolalloc through malloc
+ * and free (doc/integration.md, "From C++").
+ */
+typedef struct poolalloc_pool_info poolalloc_pool_info_t;
+
 /* Number of pools in the configured layout.  O(1). */
 size_t poolalloc_pool_count(void);
 
@@ -137,6 +146,10 @@ struct poolalloc_stats {
     size_t oom_count;    /* allocations that returned NULL for lack of memory since the reset
                             (pool failures plus requests no pool could ever serve) */
 };
+
+/* The C++-friendly names of the two structs (see poolalloc_pool_info_t). */
+typedef struct poolalloc_stats poolalloc_stats_t;
+typedef struct poolalloc_pool_stats poolalloc_pool_stats_t;
 
 bool poolalloc_stats(struct poolalloc_stats *totals, struct poolalloc_pool_stats *pools, size_t max_pools);
 

@@ -753,95 +753,72 @@ LIBC_CHECKS = {
 }
 
 
-# A symbol the linker script does not define stops ld, wherever an
-# expression names it, with its own "undefined symbol `X' referenced in
-# expression" -- which says nothing of poolalloc or the fix.  So the
-# generated script names a region's symbols only behind DEFINED(): first an
-# ASSERT per symbol with poolalloc's message, then every other use inside
-# `DEFINED(...) ? use : fallback` (ld evaluates only the branch taken; its
-# `||` and `&&` evaluate both sides, so they cannot guard).
-def defined_all(symbols):
-    """The ld condition: every symbol of `symbols` is defined."""
-    return ' && '.join('DEFINED(%s)' % sym for sym in symbols)
-
-
-def guarded_assert(symbols, condition, message):
-    """ASSERT(condition, message), checked only when every symbol is defined
-    (a missing one has its own message)."""
-    return 'ASSERT(%s ? %s : 1, "%s")' % (defined_all(symbols), condition, message)
-
-
-def missing_symbol_asserts(option_start, option_end, start, end, what, example=''):
-    """The ASSERTs naming a region's missing start or end symbol, the
-    options that choose them and (example) a recipe that defines them."""
-    return ['ASSERT(DEFINED(%s), "poolalloc: the link defines no %s, the %s of %s (%s): define it in your '
-            'linker script, choose another symbol with %s, or map one to it on the link line before '
-            'poolalloc.ld%s")' % (sym, sym, role, what, option, option, example)
-            for sym, role, option in ((start, 'start', option_start), (end, 'end', option_end))]
+# A symbol the link does not define stops ld at its first use with
+# "poolalloc.ld:N: undefined symbol `X' referenced in expression".  An
+# ASSERT(DEFINED(X), ...) of our own cannot replace that message: DEFINED is
+# false for a symbol a linker script assigns further down the command line
+# (a -T board script after poolalloc.ld, as in the newlib builds), so it
+# would fail good links.  The script instead says, in a comment above each
+# use, what the error means (doc/integration.md, "Link errors").
+def symbol_note(option):
+    """The comment above a symbol's first use: the words ld's own error
+    cannot carry."""
+    return ('/* ld: "undefined symbol ... referenced in expression" on the next line: your linker script '
+            'defines no such symbol: define it, choose another with %s, or map one to it before '
+            'poolalloc.ld (-Wl,--defsym=NAME=VALUE; doc/integration.md, "Link errors") */' % option)
 
 
 def emit_extra_region_ldscript(r):
     """Place an extra region's pools and fail the link, naming the region,
-    when its symbols are missing or the pools do not fit it."""
+    when they do not fit it."""
     a, n, f = r.lay.base_align, r.name, r.func
-    syms = (r.start, r.end)
-    option = 'the -Dregions entry %s:%s:%s' % (n, r.start, r.end)
-    return (missing_symbol_asserts(option, option, r.start, r.end, 'region %s' % n)
-            + ['__poolalloc_base%s = ALIGN(DEFINED(%s) ? %s : 0, %d);' % (f, r.start, r.start, a),
-               '__poolalloc_end%s = __poolalloc_base%s + %d;' % (f, f, r.lay.total),
-               guarded_assert(syms, '%s <= %s' % (r.start, r.end),
-                              'poolalloc: region %s: %s is above %s: the region is empty or reversed'
-                              % (n, r.start, r.end)),
-               guarded_assert(syms, '__poolalloc_base%s >= %s && __poolalloc_end%s <= %s' % (f, r.start, f, r.end),
-                              'poolalloc: region %s: its pools need %d bytes from %s rounded up to %d (up to %d '
-                              'bytes more) but %s..%s is smaller: enlarge the region or shrink its -Dpools '
-                              'entries (%s@...)' % (n, r.lay.total, r.start, a, a - 1, r.start, r.end, n))])
+    return [symbol_note('the -Dregions entry %s:%s:%s' % (n, r.start, r.end)),
+            '__poolalloc_base%s = ALIGN(%s, %d);' % (f, r.start, a),
+            '__poolalloc_end%s = __poolalloc_base%s + %d;' % (f, f, r.lay.total),
+            'ASSERT(%s <= %s, "poolalloc: region %s: %s is above %s: the region is empty or reversed")'
+            % (r.start, r.end, n, r.start, r.end),
+            'ASSERT(__poolalloc_base%s >= %s && __poolalloc_end%s <= %s, "poolalloc: region %s: its pools '
+            'need %d bytes from %s rounded up to %d (up to %d bytes more) but %s..%s is smaller: enlarge '
+            'the region or shrink its -Dpools entries (%s@...)")'
+            % (f, r.start, f, r.end, n, r.lay.total, r.start, a, a - 1, r.start, r.end, n)]
 
 
 def emit_disjoint_ldscript(regions):
     """Every address belongs to one region's pools at most (free finds the
-    region by address); checked once both regions' start symbols exist."""
+    region by address)."""
     out = []
-    for i, r1 in enumerate(regions):
-        for r2 in regions[i + 1:]:
-            b1, e1, b2, e2 = ('__poolalloc_%s%s' % (edge, r.func) for r in (r1, r2) for edge in ('base', 'end'))
-            out.append(guarded_assert((r1.start, r2.start), '%s <= %s || %s <= %s' % (e1, b2, e2, b1),
-                                      'poolalloc: the pools of regions %s and %s overlap: give the regions '
-                                      'disjoint address ranges' % (r1.name, r2.name)))
+    ends = [('__poolalloc_base%s' % r.func, '__poolalloc_end%s' % r.func, r.name) for r in regions]
+    for i, (b1, e1, n1) in enumerate(ends):
+        for b2, e2, n2 in ends[i + 1:]:
+            out.append('ASSERT(%s <= %s || %s <= %s, "poolalloc: the pools of regions %s and %s overlap: '
+                       'give the regions disjoint address ranges")' % (e1, b2, e2, b1, n1, n2))
     return out
 
 
 def emit_ldscript(regions, pools_arg, libc=None, cpu=None, stack_limit=None):
     lay, start_sym, end_sym = regions[0].lay, regions[0].start, regions[0].end
     a = lay.base_align
-    syms = (start_sym, end_sym)
     out = ['/* poolalloc implicit linker script, generated from -Dpools=%s.' % pools_arg,
            ' * Name it on the link line (pkg-config and the Meson dependency do): it places',
            ' * the pools from %s rounded up to %d, fails the link when they do not fit' % (start_sym, a),
            ' * below %s, and when the library or the C library is not the one it was' % end_sym,
-           ' * generated for.  The region\'s symbols are named only behind DEFINED(), so that',
-           ' * a missing one gets poolalloc\'s message, not ld\'s "undefined symbol". */']
-    out += missing_symbol_asserts('-Dheap-start-symbol', '-Dheap-end-symbol', start_sym, end_sym, 'the heap region',
-                                  ', e.g. for a vendor script -Wl,--defsym=%s=end -Wl,--defsym=%s=_estack-_Min_Stack_Size '
-                                  '(doc/integration.md, Vendor linker scripts)' % (start_sym, end_sym))
-    out += ['__poolalloc_base = ALIGN(DEFINED(%s) ? %s : 0, %d);' % (start_sym, start_sym, a),
-            '__poolalloc_end = __poolalloc_base + %d;' % lay.total,
-            guarded_assert(syms, '%s <= %s' % (start_sym, end_sym),
-                           'poolalloc: %s is above %s: the heap region is empty or reversed' % (start_sym, end_sym)),
-            guarded_assert(syms, '__poolalloc_base >= %s && __poolalloc_end <= %s' % (start_sym, end_sym),
-                           'poolalloc: the pools need %d bytes from %s rounded up to %d (up to %d bytes more) '
-                           'but the region %s..%s is smaller; ld cannot print the region size (nm shows both '
-                           'symbols): enlarge the region or shrink -Dpools'
-                           % (lay.total, start_sym, a, a - 1, start_sym, end_sym))]
+           ' * generated for. */',
+           symbol_note('-Dheap-start-symbol (vendor scripts: -Wl,--defsym=%s=end)' % start_sym),
+           '__poolalloc_base = ALIGN(%s, %d);' % (start_sym, a),
+           '__poolalloc_end = __poolalloc_base + %d;' % lay.total,
+           symbol_note('-Dheap-end-symbol (vendor scripts: -Wl,--defsym=%s=_estack-_Min_Stack_Size)' % end_sym),
+           'ASSERT(%s <= %s, "poolalloc: %s is above %s: the heap region is empty or reversed")'
+           % (start_sym, end_sym, start_sym, end_sym),
+           'ASSERT(__poolalloc_base >= %s && __poolalloc_end <= %s, "poolalloc: the pools need %d bytes '
+           'from %s rounded up to %d (up to %d bytes more) but the region %s..%s is smaller; ld cannot '
+           'print the region size (nm shows both symbols): enlarge the region or shrink -Dpools")'
+           % (start_sym, end_sym, lay.total, start_sym, a, a - 1, start_sym, end_sym)]
     if stack_limit:
-        out.append('ASSERT(DEFINED(%s), "poolalloc: the link defines no %s (-Dstack-limit-symbol), the lowest '
-                   'address the stack may reach: define it in your linker script or on the link line before '
-                   'poolalloc.ld (-Wl,--defsym=%s=...), or configure without -Dstack-limit-symbol")'
-                   % (stack_limit, stack_limit, stack_limit))
-        out.append(guarded_assert([stack_limit], '__poolalloc_end <= %s' % stack_limit,
-                                  'poolalloc: the pools end above %s, the lowest address the stack may reach '
-                                  '(-Dstack-limit-symbol): end the heap region there (-Wl,--defsym=%s=%s before '
-                                  'poolalloc.ld), enlarge RAM or shrink -Dpools' % (stack_limit, end_sym, stack_limit)))
+        out.append(symbol_note('-Dstack-limit-symbol'))
+        out.append('ASSERT(__poolalloc_end <= %s, "poolalloc: the pools end above %s, the lowest address '
+                   'the stack may reach (-Dstack-limit-symbol): end the heap region there '
+                   '(-Wl,--defsym=%s=%s before poolalloc.ld), enlarge RAM or shrink -Dpools")'
+                   % (stack_limit, stack_limit, end_sym, stack_limit))
     for r in regions[1:]:
         out.extend(emit_extra_region_ldscript(r))
     out.extend(emit_disjoint_ldscript(regions))
