@@ -17,20 +17,26 @@ cd "$(dirname "$0")/.."
 work=${1:-$(mktemp -d /tmp/poolalloc-sweep.XXXXXX)}
 shift $(($# > 0 ? 1 : 0))
 regions='-Dregions=dma:__psram_start:__psram_end -Dpools=8:32,16:32,32:32,64:16,256:8,1024:4,dma@32:8,dma@512:4'
-all_on="$regions -Dtrace=true -Dstats=true -Dchecks=full -Dfault=message -Dfallback=false"
+# Two combinations per cross file, both with regions: one with the checks
+# and statistics on and the tests' own optional parts (newlib-nano's
+# printf-float tests come only without trace), one with the recorder.
+all_on="$regions -Dstats=true -Dchecks=full -Dfault=message -Dfallback=false"
+traced="$regions -Dtrace=true"
 combos=(
   "host-all|$all_on -Dalignment=16 -Dstack-limit-symbol=__heap_end"
-  "host-other|-Dsync=none -Dchecks=fast -Dfault=abort -Dtests=false"
-  "m3-picolibc-all|--cross-file cross/thumbv7m-picolibc.txt $all_on -Dtrace-sink=rtt -Dstack-limit-symbol=__heap_end"
-  "m3-picolibc-other|--cross-file cross/thumbv7m-picolibc.txt -Dsync=irq -Dfault=abort -Dchecks=fast -Dalignment=4 -Dpools=20:8,116:4"
+  "host-traced|$traced -Dsync=none -Dchecks=fast -Dfault=abort"
+  "host-no-tests|-Dtests=false -Dsync=none"
+  "m3-picolibc-all|--cross-file cross/thumbv7m-picolibc.txt $all_on -Dstack-limit-symbol=__heap_end"
+  "m3-picolibc-traced|--cross-file cross/thumbv7m-picolibc.txt $traced -Dtrace-sink=rtt -Dsync=irq -Dfault=abort -Dchecks=fast"
+  "m3-picolibc-align4|--cross-file cross/thumbv7m-picolibc.txt -Dalignment=4 -Dpools=20:8,116:4 -Dsync=none"
   "m3-newlib-all|--cross-file cross/thumbv7m-newlib.txt $all_on"
-  "m3-newlib-other|--cross-file cross/thumbv7m-newlib.txt -Dsync=none -Dtrace=true -Dtrace-sink=rtt -Dtests=false"
+  "m3-newlib-traced|--cross-file cross/thumbv7m-newlib.txt $traced -Dsync=none -Dtrace-sink=rtt -Dtests=false"
   "m3-newlib-nano-all|--cross-file cross/thumbv7m-newlib-nano.txt $all_on"
-  "m3-newlib-nano-other|--cross-file cross/thumbv7m-newlib-nano.txt -Dchecks=fast -Dfault=abort -Dsync=irq -Dalignment=16 -Dtrace=true -Dtrace-sink=rtt"
+  "m3-newlib-nano-traced|--cross-file cross/thumbv7m-newlib-nano.txt $traced -Dchecks=fast -Dfault=abort -Dsync=irq -Dalignment=16 -Dtrace-sink=rtt"
   "m0-picolibc-all|--cross-file cross/thumbv6m-picolibc.txt $all_on"
-  "m0-picolibc-other|--cross-file cross/thumbv6m-picolibc.txt -Dsync=none -Dtrace=true -Dtrace-sink=rtt -Dfault=abort -Dchecks=fast"
+  "m0-picolibc-traced|--cross-file cross/thumbv6m-picolibc.txt $traced -Dsync=none -Dtrace-sink=rtt -Dfault=abort -Dchecks=fast"
   "m4f-picolibc-all|--cross-file cross/thumbv7em-picolibc.txt $all_on -Dalignment=16 -Dsync=irq"
-  "m33-picolibc-all|--cross-file cross/thumbv8m.main-picolibc.txt $all_on -Dtrace-sink=rtt -Dfault=abort"
+  "m33-picolibc-traced|--cross-file cross/thumbv8m.main-picolibc.txt $traced -Dtrace-sink=rtt -Dfault=abort"
 )
 only=("$@")
 mkdir -p "$work"
@@ -50,9 +56,9 @@ for entry in "${combos[@]}"; do
     failed=$((failed + 1)); continue
   fi
   # The demo links the library with the board: the generated linker script
-  # too.  A host build has no demo.
+  # too.  A host build, or one with -Dtests=false, has no demo.
   targets=poolalloc
-  if grep -q "^cross_file\|--cross-file" <<<"$args"; then targets="poolalloc demo"; fi
+  if [[ $args == *--cross-file* && $args != *-Dtests=false* ]]; then targets="poolalloc demo"; fi
   # shellcheck disable=SC2086
   if ! meson compile -C "$dir" $targets >>"$work/$name.log" 2>&1; then
     echo "sweep: $name: FAILED to build ($targets): meson setup $args"; grep -E 'error|FAILED' "$work/$name.log" | head -5
