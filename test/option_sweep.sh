@@ -31,7 +31,7 @@ combos=(
   "m3-picolibc-align4|--cross-file cross/thumbv7m-picolibc.txt -Dalignment=4 -Dpools=20:8,116:4 -Dsync=none"
   "m3-newlib-all|--cross-file cross/thumbv7m-newlib.txt $all_on"
   "m3-newlib-traced|--cross-file cross/thumbv7m-newlib.txt $traced -Dsync=none -Dtrace-sink=rtt -Dtests=false"
-  "m3-newlib-nano-all|--cross-file cross/thumbv7m-newlib-nano.txt $all_on"
+  "m3-newlib-nano-all|--cross-file cross/thumbv7m-newlib-nano.txt $all_on -Dalignment=16"
   "m3-newlib-nano-traced|--cross-file cross/thumbv7m-newlib-nano.txt $traced -Dchecks=fast -Dfault=abort -Dsync=irq -Dalignment=16 -Dtrace-sink=rtt"
   "m0-picolibc-all|--cross-file cross/thumbv6m-picolibc.txt $all_on"
   "m0-picolibc-traced|--cross-file cross/thumbv6m-picolibc.txt $traced -Dsync=none -Dtrace-sink=rtt -Dfault=abort -Dchecks=fast"
