@@ -134,19 +134,27 @@ int print_budget_layout(const struct trace *const *ts, const struct gen_args *g,
     return 0;
 }
 
+/* The prefix of poolalloc's options on the meson configure line: empty for
+ * a build of poolalloc itself, "poolalloc:" when this tool was built inside
+ * a parent project (tools/tune/meson.build), whose configure knows the
+ * options only as -Dpoolalloc:NAME. */
+#ifndef POOLALLOC_TUNE_OPTION_PREFIX
+#define POOLALLOC_TUNE_OPTION_PREFIX ""
+#endif
+
 /* The layout of each region of t (lays[r]) as one meson configure line:
  * the default region's entries, then NAME@BLOCK:CAPACITY for the others
  * (src/gen_layout.py's -Dpools syntax). */
 void print_configure(const struct gen_args *g, const struct trace *t, const struct tune_layout *lays)
 {
-    printf("\nmeson configure -Dpools=");
+    printf("\nmeson configure -D" POOLALLOC_TUNE_OPTION_PREFIX "pools=");
     for (unsigned r = 0; r < t->region_count; r++) {
         if (r > 0)
             printf(",");
         print_layout_arg(stdout, &lays[r], r > 0 ? t->regions[r].name : NULL);
     }
     if (g->alignment != 8)
-        printf(" -Dalignment=%llu", (unsigned long long)g->alignment);
+        printf(" -D" POOLALLOC_TUNE_OPTION_PREFIX "alignment=%llu", (unsigned long long)g->alignment);
     printf(" BUILDDIR\n");
 }
 
