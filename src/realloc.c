@@ -52,6 +52,8 @@ static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t 
         pool_release(k, ptr, caller);
     } else if (free_on_failure) {
         pool_release(k, ptr, caller);
+    } else {
+        /* realloc: the caller keeps the old block */
     }
     return moved;
 }
