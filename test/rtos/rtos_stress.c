@@ -325,7 +325,8 @@ static void worker_task(void *arg)
                 p = calloc(1, size);
             else if (choice == 2 && index == 0) {
                 /* At most 64 bytes: a request that falls back as far as
-                 * the 1024-byte pool, never fails here.  (libstdc++'s
+                 * the 1024-byte pool, which on the default layout never
+                 * fails with what the test holds.  (libstdc++'s
                  * nothrow new catches the bad_alloc of its throwing new,
                  * and the exception itself needs a block: on a full heap
                  * it calls std::terminate.) */
