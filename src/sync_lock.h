@@ -43,8 +43,8 @@ POOL_INLINE void counter_raise(pool_counter_t *counter, size_t value)
     poolalloc_unlock(token);
 }
 
-#if POOLALLOC_CHECKS >= POOL_CHECKS_FULL
-/* *word &= mask / *word |= mask, under the lock; return the old word. */
+/* *word &= mask / *word |= mask (the empty-pool map; checks=full: the
+ * allocated bits), under the lock; return the old word. */
 POOL_INLINE uint32_t bits_fetch_and(pool_bits_t *word, uint32_t mask)
 {
     uint32_t token = poolalloc_lock();
@@ -62,7 +62,6 @@ POOL_INLINE uint32_t bits_fetch_or(pool_bits_t *word, uint32_t mask)
     poolalloc_unlock(token);
     return old;
 }
-#endif
 
 /* Take the heap lock for a rare whole-heap path (repair, snapshot);
  * returns what pool_unlock_all() gives back. */
@@ -78,11 +77,11 @@ POOL_INLINE void pool_unlock_all(uint32_t saved)
 
 #include "pool_counts.h"
 
-POOL_INLINE void *pool_take(unsigned k, bool *recycled)
+POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
     size_t fresh;
     uint32_t token = poolalloc_lock();
-    void *block = pool_claim_unsynchronised(k, recycled, &fresh);
+    void *block = pool_claim_unsynchronised(k, took, &fresh);
     poolalloc_unlock(token);
     return pool_take_finish(k, block, fresh);
 }
