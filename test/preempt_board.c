@@ -180,7 +180,11 @@ __attribute__((weak)) void preempt_svc(void)
 
 extern char __stack[];
 extern void _start(void);
-extern void arm_hardfault_isr(void);
+/* HardFault: picolibc's report, or the test's own (-DBOARD_HARDFAULT=name). */
+#ifndef BOARD_HARDFAULT
+#define BOARD_HARDFAULT arm_hardfault_isr
+#endif
+extern void BOARD_HARDFAULT(void);
 
 typedef void (*handler)(void);
 struct vector_table {
@@ -192,7 +196,7 @@ struct vector_table {
 __attribute__((section(".data.init.enter"), used)) const struct vector_table __interrupt_vector = {
     __stack,
     {
-        _start, halt, arm_hardfault_isr, halt, halt, halt, 0, 0, 0, 0,
+        _start, halt, BOARD_HARDFAULT, halt, halt, halt, 0, 0, 0, 0,
         preempt_svc,                         /* 11: SVCall */
         halt, 0,
         preempt_pendsv,                      /* 14: PendSV */

@@ -359,6 +359,30 @@ static void worker_task(void *arg)
     vTaskSuspend(NULL);
 }
 
+/* ---- A HardFault --------------------------------------------------------------- */
+
+/* A heap broken by a race can make malloc write through a user's bytes
+ * taken for a link before any owner sees the block (a checks=fast take
+ * clears the block's mark word).  The fault is then reported with what the
+ * heap looks like: poolalloc_check() (it only reads, and stops at the
+ * first entry outside its pool) counts a damaged free list as an ownership
+ * error.  Always a failure. */
+void rtos_hardfault(void)
+{
+    (void)board_irq_mask();
+    printf("rtos: HardFault\n");
+    struct poolalloc_check_result damage;
+    if (!poolalloc_check(&damage) && ownership_errors++ == 0)
+        printf("first ownership error: a damaged free list: pool %u: %s at %p\n", (unsigned)damage.pool,
+               poolalloc_fault_name(damage.kind), damage.ptr);
+    CHECK(!"HardFault");
+    CHECK(ownership_errors == 0);
+    CHECK(pattern_errors == 0);
+    printf("rtos: %u ownership errors (%u reported by the allocator), %u pattern errors, at the HardFault\n",
+           ownership_errors, allocator_faults, pattern_errors);
+    exit(check_finish("rtos"));
+}
+
 /* ---- Control ------------------------------------------------------------------- */
 
 static bool workers_done(void)
