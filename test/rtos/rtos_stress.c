@@ -413,7 +413,7 @@ static void control_task(void *arg)
     if (!broken())
         drain_timer();
     printf("rtos: %lu calls by %u tasks (%lu failed for lack of memory), %lu timer interrupts\n", ops,
-           RTOS_WORKERS, nulls, timer_runs);
+           (unsigned)RTOS_WORKERS, nulls, timer_runs);
     printf("rtos: %lu ticks, %lu landed inside the allocator, %lu of them switched tasks there\n", ticks,
            ticks_in_allocator, switches_in_allocator);
 
