@@ -23,10 +23,10 @@
 #include "poolalloc_private.h"
 
 #if POOL_SPILL_MAP
-/* pool_mark_empty(), inlined into this file's callers.  When the bit was
- * set already, the look that set it saw the pool empty and no push has
- * cleared it since: nothing to look at again. */
-static inline __attribute__((always_inline)) void mark_empty(unsigned k)
+/* When the bit was set already, the look that set it saw the pool empty
+ * and no push has cleared it since: nothing to look at again.  One copy
+ * (not inlined): it runs when a pool runs dry. */
+__attribute__((noinline)) void pool_mark_empty(unsigned k)
 {
     pool_bits_t *word = pool_empty_word(k);
     uint32_t bit = pool_empty_bit(k);
@@ -34,15 +34,10 @@ static inline __attribute__((always_inline)) void mark_empty(unsigned k)
         (void)bits_fetch_and(word, ~bit);
 }
 
-void pool_mark_empty(unsigned k)
-{
-    mark_empty(k);
-}
-
 void *pool_took_last(unsigned k, void *block)
 {
     if (pool_free_head(k) == NULL)
-        mark_empty(k);
+        pool_mark_empty(k);
     return block;
 }
 
@@ -61,13 +56,13 @@ static unsigned next_candidate(unsigned from, unsigned end)
 
 void *pool_spill(unsigned k, unsigned end, void *caller)
 {
-    mark_empty(k);
+    pool_mark_empty(k);
     for (unsigned next = next_candidate(k + 1u, end); next < end; next = next_candidate(next + 1u, end)) {
         unsigned took;
         void *block = pool_take_block(next, &took, caller);
         if (block != NULL)
             return pool_taken(next, block, took);
-        mark_empty(next);
+        pool_mark_empty(next);
     }
     return NULL;
 }

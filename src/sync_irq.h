@@ -76,7 +76,7 @@ POOL_INLINE void *pool_take(unsigned k, unsigned *took)
     uint32_t primask = primask_mask();
     void *block = pool_claim_unsynchronised(k, took, &fresh);
     primask_restore(primask);
-    return pool_take_finish(k, block, fresh);
+    return pool_take_finish(k, block, fresh, took);
 }
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)

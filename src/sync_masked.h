@@ -58,16 +58,16 @@ POOL_INLINE void *pool_claim_unsynchronised(unsigned k, unsigned *took, size_t *
         if (!pool_link_valid(k, block->next, state->used))
             return POOL_TAKE_CORRUPT;
 #endif
-        state->free = block->next;
-        *took = POOL_TOOK_RECYCLED;
-        if (state->free == NULL && state->used == pool_capacity(k))
-            *took = POOL_TOOK_RECYCLED | POOL_TOOK_LAST;
+        struct free_block *next = block->next;
+        state->free = next;
+        /* the list emptied: pool_took_last() looks at the rest unmasked */
+        *took = next == NULL ? POOL_TOOK_RECYCLED | POOL_TOOK_LAST : POOL_TOOK_RECYCLED;
     } else {
         size_t used = state->used;
         if (used == pool_capacity(k))
             return NULL;
         state->used = used + 1;
-        *took = used + 1 == pool_capacity(k) ? POOL_TOOK_LAST : 0u;
+        *took = 0u; /* the last one? pool_take_finish() says, unmasked */
         POOL_ASSUME(used != POOL_NO_FRESH); /* used < capacity < SIZE_MAX */
         *fresh = used;
     }
@@ -76,10 +76,15 @@ POOL_INLINE void *pool_claim_unsynchronised(unsigned k, unsigned *took, size_t *
 }
 
 /* The block pool_claim_unsynchronised() took: the popped one, or the
- * claimed never-used one.  O(1). */
-POOL_INLINE void *pool_take_finish(unsigned k, void *block, size_t fresh)
+ * claimed never-used one (with POOL_TOOK_LAST when it was the pool's
+ * last: worked out here, outside the critical section).  O(1). */
+POOL_INLINE void *pool_take_finish(unsigned k, void *block, size_t fresh, unsigned *took)
 {
-    return fresh != POOL_NO_FRESH ? pool_block_at(k, fresh) : block;
+    if (fresh == POOL_NO_FRESH)
+        return block;
+    if (fresh + 1u == pool_capacity(k))
+        *took = POOL_TOOK_LAST;
+    return pool_block_at(k, fresh);
 }
 
 /* Give block `ptr` back to pool k; false (nothing done) when it is the

@@ -55,7 +55,7 @@ POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 {
     size_t fresh;
     void *block = pool_claim_unsynchronised(k, took, &fresh);
-    return pool_take_finish(k, block, fresh);
+    return pool_take_finish(k, block, fresh, took);
 }
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)

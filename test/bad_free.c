@@ -14,11 +14,12 @@
 
 int main(void)
 {
-    /* 8 bytes: a block with room for the free mark on every test layout */
-    char *p = poolalloc_malloc(8);
+    /* 16 bytes: a block with room for the free mark (two pointers) on every
+     * test layout, host included */
+    char *p = poolalloc_malloc(16);
 #if TEST_DOUBLE_FREE
     char *bad = p;
-    char *q = poolalloc_malloc(8);
+    char *q = poolalloc_malloc(16);
     poolalloc_free(p);
 #if TEST_DOUBLE_FREE >= 3
     poolalloc_free(q); /* p is no longer its list's head */
@@ -30,7 +31,7 @@ int main(void)
 #endif
     say_bad_pointer((void *)bad);
 #if TEST_DOUBLE_FREE == 2 || TEST_DOUBLE_FREE == 4
-    (void)!poolalloc_realloc(bad, 9);
+    (void)!poolalloc_realloc(bad, 17);
 #else
     poolalloc_free(bad);
 #endif
