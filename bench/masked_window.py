@@ -90,11 +90,16 @@ def main():
     ap.add_argument('--expect-masked-call', action='store_true',
                     help='invert: pass only when some path calls, returns or loops with interrupts masked '
                          '(the deliberately slowed build, whose helpers are not inlined)')
+    ap.add_argument('--except', dest='excluded', action='append', default=[], metavar='FUNCTION',
+                    help='leave out a function (a rare path whose section is bounded otherwise)')
     ap.add_argument('elf')
     ap.add_argument('function', nargs='*')
     a = ap.parse_args()
     worst, errors = 0, 0
     for name, code in sorted(functions(a.objdump, a.elf, set(a.function) or None).items()):
+        if name in a.excluded:
+            print('%-8s left out (--except)' % name)
+            continue
         windows = []
         for i, (_, op, args) in enumerate(code):
             if starts_section(op, args, a.lock):

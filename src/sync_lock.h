@@ -83,7 +83,7 @@ POOL_INLINE void *pool_take(unsigned k, unsigned *took)
     uint32_t token = poolalloc_lock();
     void *block = pool_claim_unsynchronised(k, took, &fresh);
     poolalloc_unlock(token);
-    return pool_take_finish(k, block, fresh);
+    return pool_take_finish(k, block, fresh, took);
 }
 
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
