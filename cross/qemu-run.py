@@ -12,6 +12,12 @@ runner serves every core:
 the dual-core test: its core is the one the ELF was built for).
 Semihosting output goes to our stdout; a program that does not finish within
 --timeout seconds (a fault loop, a hang) fails with status 124.
+
+The Cortex-M0 board is QEMU's micro:bit with its RAM and flash enlarged
+(-global nrf51-soc.sram-size=..., flash-size=...): its real 16 KiB of RAM
+holds neither the tests nor picolibc.ld's default layout, and a Cortex-M0
+firmware run on plain `-M microbit` locks up.  Running your own Cortex-M0
+firmware by hand, pass the same -global options (or use this runner).
 Usage: qemu-run.py [--timeout S] [--readelf PROG] [--machine M] [--qemu-arg ARG]... ELF
 """
 import argparse
@@ -33,7 +39,17 @@ BOARDS = {
 
 
 def board_for(elf, readelf):
-    out = subprocess.run([readelf, '-A', elf], capture_output=True, text=True, check=True).stdout
+    """(machine, cpu, extra QEMU arguments) for the ELF's architecture;
+    exits with a one-line message when the file is missing or unreadable."""
+    if not os.path.isfile(elf):
+        sys.exit('qemu-run: %s: no such file (build it first, e.g. meson compile -C BUILDDIR)' % elf)
+    try:
+        p = subprocess.run([readelf, '-A', elf], capture_output=True, text=True)
+    except OSError as e:
+        sys.exit('qemu-run: cannot run %s: %s (install binutils-arm-none-eabi)' % (readelf, e.strerror))
+    if p.returncode != 0:
+        sys.exit('qemu-run: %s: %s cannot read it: %s' % (elf, readelf, (p.stderr.strip().splitlines() or ['?'])[-1]))
+    out = p.stdout
     m = re.search(r'Tag_CPU_arch:\s*(\S+)', out)
     if not m or m.group(1) not in BOARDS:
         sys.exit('qemu-run: %s: no board for CPU architecture %s' % (elf, m.group(1) if m else '?'))

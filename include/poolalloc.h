@@ -88,19 +88,29 @@ struct poolalloc_pool_info {
     unsigned region;     /* its region (POOLALLOC_REGION_<NAME>; 0: the default) */
 };
 
+/*
+ * C++: the function poolalloc_pool_info() hides the struct of the same name
+ * (as stat() hides struct stat), so C++ writes `struct poolalloc_pool_info`
+ * or this typedef, which C may use too.  The same holds for
+ * poolalloc_stats.  operator new and delete reach poolalloc through malloc
+ * and free (doc/integration.md, "From C++").
+ */
+typedef struct poolalloc_pool_info poolalloc_pool_info_t;
+
 /* Number of pools in the configured layout.  O(1). */
 size_t poolalloc_pool_count(void);
 
 /*
  * Fill *info for pool `index` (0 = smallest block); false if no such pool.
- * With the stats option on (default) this is O(1) and in_use is exact even
- * while interrupts allocate.  With stats off, in_use is counted by walking the
- * pool's free list: O(capacity), exact only when nothing allocates meanwhile.
+ * With the stats option on this is O(1) and in_use is exact even while
+ * interrupts allocate.  With stats off (the default), in_use is counted by
+ * walking the pool's free list: O(capacity), exact only when nothing
+ * allocates meanwhile.
  */
 bool poolalloc_pool_info(size_t index, struct poolalloc_pool_info *info);
 
 /*
- * Statistics (stats option, on by default).  poolalloc_stats() copies the
+ * Statistics (-Dstats=true; off by default).  poolalloc_stats() copies the
  * counters into *totals and into pools[0 .. min(max_pools, pool count) - 1]
  * (pools may be NULL when max_pools is 0).
  *
@@ -138,6 +148,10 @@ struct poolalloc_stats {
                             (pool failures plus requests no pool could ever serve) */
 };
 
+/* The C++-friendly names of the two structs (see poolalloc_pool_info_t). */
+typedef struct poolalloc_stats poolalloc_stats_t;
+typedef struct poolalloc_pool_stats poolalloc_pool_stats_t;
+
 bool poolalloc_stats(struct poolalloc_stats *totals, struct poolalloc_pool_stats *pools, size_t max_pools);
 
 /*
@@ -171,8 +185,11 @@ enum poolalloc_fault_kind {
  * Called when a misuse is detected; the bad call is refused and the heap is
  * left untouched (free does nothing, realloc returns NULL, usable_size 0).
  * `caller` is the return address of the poolalloc entry point.  The default
- * (a weak definition) prints kind, pointer, owning pool and caller on stderr
- * and aborts; define your own to log and continue, or to reset the device.
+ * (a weak definition) is chosen by the fault option: trap (the default) runs
+ * `udf` with kind, pointer and caller in r0-r2 for the HardFault handler or
+ * debugger; abort calls abort(); message prints kind, pointer, owning pool
+ * and caller on stderr, then aborts.  Define your own to log and continue,
+ * or to reset the device.
  * A USE_AFTER_FREE or FREE_LIST_CORRUPT report comes from an allocation,
  * whose caller did nothing wrong: when the hook returns, the allocation goes
  * on (the free list is rebuilt from the allocated bits) and succeeds.

@@ -86,12 +86,28 @@ def shown(entry):
     return entry if len(entry) <= 40 else entry[:24] + '...(%d characters)' % len(entry)
 
 
+# Names that match SYMBOL_RE but are no symbol in a linker-script
+# expression: '.', the location counter (pools placed from it land on top of
+# whatever section the script is in, e.g. .text), SIZEOF_HEADERS (a number),
+# and the keywords GNU ld 2.40 parses as syntax in `ALIGN(NAME, 8)` (each
+# tried: "syntax error"; MEMORY's own words l, len, o, org are symbols there).
+LD_NOT_SYMBOLS = frozenset(""". SIZEOF_HEADERS ABSOLUTE ADDR ALIGN ALIGNOF ALIGN_WITH_INPUT ASSERT AT BLOCK
+    CONSTANT COPY DATA_SEGMENT_ALIGN DATA_SEGMENT_END DATA_SEGMENT_RELRO_END DEFINED DSECT HIDDEN INCLUDE
+    INFO LENGTH LOADADDR LOG2CEIL MAX MIN NEXT NOCROSSREFS NOCROSSREFS_TO NOLOAD ONLY_IF_RO ONLY_IF_RW
+    ORIGIN OVERLAY PROVIDE PROVIDE_HIDDEN SEGMENT_START SIZEOF SPECIAL SUBALIGN""".split())
+
+
 def check_symbol(option, name):
-    """A heap or stack symbol option must be one linker symbol name."""
+    """A heap or stack symbol option must be one linker symbol name: raises
+    LayoutError naming the option otherwise ('.' and ld's keywords included)."""
     if not SYMBOL_RE.fullmatch(name):
         raise LayoutError("%s '%s' is not a linker symbol name: letters, digits, '_', '.' and '$', "
                           "not starting with a digit (e.g. __heap_end); map another symbol or an "
                           "expression to it with -Wl,--defsym" % (option, name.replace('\n', ' ')))
+    if name in LD_NOT_SYMBOLS:
+        raise LayoutError("%s '%s' is not a linker symbol name but %s of the linker script language: "
+                          "name the symbol that bounds the region (e.g. __heap_end), or map one to it with "
+                          "-Wl,--defsym" % (option, name, 'the location counter' if name == '.' else 'a keyword'))
 
 
 # What --emit writes, and the file each goes to.
@@ -723,23 +739,41 @@ def build_marker(regions, libc, cpu):
 # members the link pulled in): every newlib link pulls _impure_ptr (through
 # __errno, which the library references), picolibc has none; newlib-nano's
 # printf core _printf_i is pulled through the fprintf of malloc_stats (in
-# the whole archive) and full newlib has no such symbol.  A picolibc
-# library in a newlib link stops earlier, on ld's own "errno: TLS reference
-# ... mismatches non-TLS definition", before any ASSERT is evaluated.
+# the whole archive) and full newlib has no such symbol.  The newlib-flavour
+# test only speaks when the firmware links a newlib at all, so that a newlib
+# library in a picolibc link gets one message, not a second, wrong one.  A
+# picolibc library in a newlib link stops earlier, on ld's own "errno: TLS
+# reference ... mismatches non-TLS definition", before any ASSERT is evaluated.
 LIBC_CHECKS = {
     'picolibc': [('!DEFINED(_impure_ptr)', 'newlib (it defines _impure_ptr)')],
     'newlib': [('DEFINED(_impure_ptr)', 'a C library that is not newlib (no _impure_ptr: picolibc?)'),
-               ('!DEFINED(_printf_i)', 'newlib-nano (--specs=nano.specs)')],
+               ('!DEFINED(_impure_ptr) || !DEFINED(_printf_i)', 'newlib-nano (--specs=nano.specs)')],
     'newlib-nano': [('DEFINED(_impure_ptr)', 'a C library that is not newlib (no _impure_ptr: picolibc?)'),
-                    ('DEFINED(_printf_i)', 'full newlib (no --specs=nano.specs)')],
+                    ('!DEFINED(_impure_ptr) || DEFINED(_printf_i)', 'full newlib (no --specs=nano.specs)')],
 }
+
+
+# A symbol the link does not define stops ld at its first use with
+# "poolalloc.ld:N: undefined symbol `X' referenced in expression".  An
+# ASSERT(DEFINED(X), ...) of our own cannot replace that message: DEFINED is
+# false for a symbol a linker script assigns further down the command line
+# (a -T board script after poolalloc.ld, as in the newlib builds), so it
+# would fail good links.  The script instead says, in a comment above each
+# use, what the error means (doc/integration.md, "Link errors").
+def symbol_note(option):
+    """The comment above a symbol's first use: the words ld's own error
+    cannot carry."""
+    return ('/* ld: "undefined symbol ... referenced in expression" on the next line: your linker script '
+            'defines no such symbol: define it, choose another with %s, or map one to it before '
+            'poolalloc.ld (-Wl,--defsym=NAME=VALUE; doc/integration.md, "Link errors") */' % option)
 
 
 def emit_extra_region_ldscript(r):
     """Place an extra region's pools and fail the link, naming the region,
     when they do not fit it."""
     a, n, f = r.lay.base_align, r.name, r.func
-    return ['__poolalloc_base%s = ALIGN(%s, %d);' % (f, r.start, a),
+    return [symbol_note('the -Dregions entry %s:%s:%s' % (n, r.start, r.end)),
+            '__poolalloc_base%s = ALIGN(%s, %d);' % (f, r.start, a),
             '__poolalloc_end%s = __poolalloc_base%s + %d;' % (f, f, r.lay.total),
             'ASSERT(%s <= %s, "poolalloc: region %s: %s is above %s: the region is empty or reversed")'
             % (r.start, r.end, n, r.start, r.end),
@@ -769,8 +803,10 @@ def emit_ldscript(regions, pools_arg, libc=None, cpu=None, stack_limit=None):
            ' * the pools from %s rounded up to %d, fails the link when they do not fit' % (start_sym, a),
            ' * below %s, and when the library or the C library is not the one it was' % end_sym,
            ' * generated for. */',
+           symbol_note('-Dheap-start-symbol (vendor scripts: -Wl,--defsym=%s=end)' % start_sym),
            '__poolalloc_base = ALIGN(%s, %d);' % (start_sym, a),
            '__poolalloc_end = __poolalloc_base + %d;' % lay.total,
+           symbol_note('-Dheap-end-symbol (vendor scripts: -Wl,--defsym=%s=_estack-_Min_Stack_Size)' % end_sym),
            'ASSERT(%s <= %s, "poolalloc: %s is above %s: the heap region is empty or reversed")'
            % (start_sym, end_sym, start_sym, end_sym),
            'ASSERT(__poolalloc_base >= %s && __poolalloc_end <= %s, "poolalloc: the pools need %d bytes '
@@ -778,6 +814,7 @@ def emit_ldscript(regions, pools_arg, libc=None, cpu=None, stack_limit=None):
            'print the region size (nm shows both symbols): enlarge the region or shrink -Dpools")'
            % (start_sym, end_sym, lay.total, start_sym, a, a - 1, start_sym, end_sym)]
     if stack_limit:
+        out.append(symbol_note('-Dstack-limit-symbol'))
         out.append('ASSERT(__poolalloc_end <= %s, "poolalloc: the pools end above %s, the lowest address '
                    'the stack may reach (-Dstack-limit-symbol): end the heap region there '
                    '(-Wl,--defsym=%s=%s before poolalloc.ld), enlarge RAM or shrink -Dpools")'

@@ -165,7 +165,7 @@ POOL_INLINE void pool_release(unsigned k, void *ptr, void *caller)
 POOL_INLINE void *pool_taken(unsigned k, void *block, unsigned took)
 {
 #if POOL_SPILL_MAP
-    if (took & POOL_TOOK_LAST)
+    if ((took & POOL_TOOK_LAST) != 0u)
         return pool_took_last(k, block);
 #else
     (void)k;

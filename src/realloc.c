@@ -18,10 +18,14 @@
 
 #include "poolalloc_private.h"
 
-/* realloc on behalf of `caller` (the user's call site, for the hooks).
- * Inlined into realloc itself (no extra call on the in-place path); the
- * BSD variants share one out-of-line copy, reallocate_for(). */
-static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t size, void *caller)
+/* realloc on behalf of `caller` (the user's call site, for the hooks); with
+ * free_on_failure (reallocf) a valid block whose move fails is freed too --
+ * decided here, after the pointer was checked, so that a bad pointer is
+ * reported once and never given to free.  Inlined into realloc itself (no
+ * extra call on the in-place path); the BSD variants share one out-of-line
+ * copy, reallocate_for(). */
+static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t size, void *caller,
+                                                              bool free_on_failure)
 {
     if (ptr == NULL) {
         return pool_alloc_for(size, caller);
@@ -46,27 +50,27 @@ static inline __attribute__((always_inline)) void *reallocate(void *ptr, size_t 
     if (moved != NULL) {
         (void)memcpy(moved, ptr, block);
         pool_release(k, ptr, caller);
+    } else if (free_on_failure) {
+        pool_release(k, ptr, caller);
     }
     return moved;
 }
 
 void *poolalloc_realloc(void *ptr, size_t size)
 {
-    return reallocate(ptr, size, __builtin_return_address(0));
+    return reallocate(ptr, size, __builtin_return_address(0), false);
 }
 
-static __attribute__((noinline)) void *reallocate_for(void *ptr, size_t size, void *caller)
+static __attribute__((noinline)) void *reallocate_for(void *ptr, size_t size, void *caller, bool free_on_failure)
 {
-    return reallocate(ptr, size, caller);
+    return reallocate(ptr, size, caller, free_on_failure);
 }
 
-/* FreeBSD reallocf: like realloc, but frees the old block on failure. */
+/* FreeBSD reallocf: like realloc, but frees the old block when it cannot be
+ * moved.  A bad pointer is reported once and left alone, as by realloc. */
 void *poolalloc_reallocf(void *ptr, size_t size)
 {
-    void *result = reallocate_for(ptr, size, __builtin_return_address(0));
-    if (result == NULL && size != 0)
-        poolalloc_free(ptr);
-    return result;
+    return reallocate_for(ptr, size, __builtin_return_address(0), true);
 }
 
 /* OpenBSD reallocarray: realloc(ptr, count * size) with overflow detection. */
@@ -75,7 +79,7 @@ void *poolalloc_reallocarray(void *ptr, size_t count, size_t size)
     size_t bytes;
     if (__builtin_mul_overflow(count, size, &bytes))
         return pool_fail(SIZE_MAX, POOL_COUNT, __builtin_return_address(0));
-    return reallocate_for(ptr, bytes, __builtin_return_address(0));
+    return reallocate_for(ptr, bytes, __builtin_return_address(0), false);
 }
 
 #if POOLALLOC_LIBC_NAMES && !POOLALLOC_TRACE /* traced: src/trace_names.c */

@@ -30,14 +30,16 @@ __attribute__((noinline)) void pool_mark_empty(unsigned k)
 {
     pool_bits_t *word = pool_empty_word(k);
     uint32_t bit = pool_empty_bit(k);
-    if ((bits_fetch_or(word, bit) & bit) == 0 && (pool_free_head(k) != NULL || pool_used(k) < pool_capacity(k)))
+    if ((bits_fetch_or(word, bit) & bit) == 0 && (pool_free_head(k) != NULL || pool_used(k) < pool_capacity(k))) {
         (void)bits_fetch_and(word, ~bit);
+    }
 }
 
 void *pool_took_last(unsigned k, void *block)
 {
-    if (pool_free_head(k) == NULL)
+    if (pool_free_head(k) == NULL) {
         pool_mark_empty(k);
+    }
     return block;
 }
 
@@ -47,8 +49,9 @@ static unsigned next_candidate(unsigned from, unsigned end)
 {
     while (from < end) {
         uint32_t candidates = ~POOL_LOAD_RELAXED(pool_empty_word(from)) & (0xffffffffu >> (from % 32u));
-        if (candidates != 0)
+        if (candidates != 0) {
             return from - from % 32u + (unsigned)__builtin_clz(candidates);
+        }
         from += 32u - from % 32u;
     }
     return end;
@@ -60,8 +63,9 @@ void *pool_spill(unsigned k, unsigned end, void *caller)
     for (unsigned next = next_candidate(k + 1u, end); next < end; next = next_candidate(next + 1u, end)) {
         unsigned took;
         void *block = pool_take_block(next, &took, caller);
-        if (block != NULL)
+        if (block != NULL) {
             return pool_taken(next, block, took);
+        }
         pool_mark_empty(next);
     }
     return NULL;
@@ -72,8 +76,9 @@ void *pool_spill(unsigned k, unsigned end, void *caller)
     while (++k < end) {
         unsigned took;
         void *block = pool_take_block(k, &took, caller);
-        if (block != NULL)
+        if (block != NULL) {
             return block;
+        }
     }
     return NULL;
 }
@@ -83,10 +88,12 @@ void *pool_alloc_slow(size_t size, void *caller)
 {
     unsigned k = pool_for_size(size);
     void *block = NULL;
-    if (POOLALLOC_FALLBACK && k < POOL_DEFAULT_END)
+    if (POOLALLOC_FALLBACK && k < POOL_DEFAULT_END) {
         block = pool_spill(k, POOL_DEFAULT_END, caller);
-    if (block != NULL)
+    }
+    if (block != NULL) {
         return block;
+    }
     /* The first pool is found again there: keeping it costs this path a
      * register. */
     return pool_fail(size, POOL_FIRST_FOR_SIZE, caller);

@@ -10,6 +10,7 @@
 #   test/run-matrix.sh fuzz       only the bounded fuzzer run (FUZZ_SECONDS, default 45)
 #   test/run-matrix.sh docs       only the documented commands (test/doc_commands.py)
 #   test/run-matrix.sh integration   only the consumer projects (test/consumers/run.sh)
+#   test/run-matrix.sh options   only the option sweep (test/option_sweep.sh: configure + build)
 #
 # Each configuration is "name|meson setup arguments".
 set -u
@@ -146,6 +147,22 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" integration "* ]]; then
     echo "integration FAILED: no consumer was checked:"; tail -20 "$root/integration.log"; bad=1
   fi
   if [ "$bad" -gt 0 ]; then sed -n '/FAILED/,$p' "$root/integration.log" | head -60; fi
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+fi
+
+# Every option with every cross file, configured (tests on) and built, not
+# run (test/option_sweep.sh).
+if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" options "* ]]; then
+  echo "=== options"
+  mkdir -p "$root"
+  test/option_sweep.sh "$(cd "$root" && pwd)/sweep" >"$root/options.log" 2>&1
+  grep -E '^sweep: ' "$root/options.log"
+  ok=$(grep -cE '^sweep: [^ ]+: ok' "$root/options.log")
+  bad=$(grep -c '^sweep: [^ ]*: FAILED' "$root/options.log")
+  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
+    echo "options FAILED: no combination was checked:"; tail -20 "$root/options.log"; bad=1
+  fi
   passed=$((passed + ok))
   failed=$((failed + bad))
 fi

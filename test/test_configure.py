@@ -15,10 +15,12 @@ Proves that
      2^32 on a 32-bit target (more than PTRDIFF_MAX allows; it used to be
      accepted and fail in the compiler) -- each within FAST_SECONDS;
   3. the heap and stack symbol options must be linker symbol names: 'foo
-     bar', ';', '"', a newline and (for the heap symbols) an empty name are
-     refused, naming the option;
+     bar', ';', '"', a newline, (for the heap symbols) an empty name, '.'
+     (the location counter: pools on top of .text) and ld's keywords (ALIGN,
+     NEXT, ...: a syntax error at link time) are refused, naming the option;
   4. a real `meson setup` of the source tree fails with the generator's message
-     for -Dpools=20:8,116:4, for an empty list, for -Dheap-end-symbol='foo bar'
+     for -Dpools=20:8,116:4, for an empty list, for -Dheap-end-symbol='foo bar',
+     -Dheap-start-symbol=.
      and for -Dalignment=1073741824 with a bad entry (within MESON_SECONDS),
      and succeeds for -Dpools=8:4.
 
@@ -204,7 +206,10 @@ BAD_SYMBOLS = [(opt, flag, value)
                for opt, flag in (('heap-start-symbol', '--heap-start'), ('heap-end-symbol', '--heap-end'),
                                  ('stack-limit-symbol', '--stack-limit'))
                for value in ('foo bar', ';', '"', '__heap_end;', 'a\nb', '9lives')
-               ] + [('heap-start-symbol', '--heap-start', ''), ('heap-end-symbol', '--heap-end', '')]
+               ] + [(opt, flag, value)  # symbol-shaped, but the location counter or ld keywords
+                    for opt, flag in (('heap-start-symbol', '--heap-start'), ('stack-limit-symbol', '--stack-limit'))
+                    for value in ('.', 'ALIGN', 'NEXT', 'ORIGIN', 'LENGTH', 'DEFINED', 'MAX', 'ABSOLUTE', 'CONSTANT')
+                    ] + [('heap-start-symbol', '--heap-start', ''), ('heap-end-symbol', '--heap-end', '')]
 
 
 def check_one_line_rejection(what, p, cmd, expect, took=None):
@@ -272,6 +277,7 @@ def check_meson(gen, meson, source_root):
         # A bad symbol option and a slow-to-explain layout: fast, with the message.
         for name, pools, extra, expect in (
                 ('badsym', '8:4', ['-Dheap-end-symbol=foo bar'], "heap-end-symbol 'foo bar' is not a linker symbol name"),
+                ('dotsym', '8:4', ['-Dheap-start-symbol=.'], "heap-start-symbol '.' is not a linker symbol name"),
                 ('bigalign', '1073741832:1', ['-Dalignment=1073741824'], "pools entry '1073741832:1'")):
             started = time.monotonic()
             p, build, cmd = meson_setup(meson, source_root, tmp, name, pools, extra)
@@ -292,7 +298,7 @@ def check_meson(gen, meson, source_root):
         elif summary not in out:
             fail('meson setup with -Dpools=8:4 did not print the layout summary %r' % summary)
     if len(failures) == before:
-        print('meson setup: -Dpools=20:8,116:4, -Dpools=, -Dheap-end-symbol=\'foo bar\' and '
+        print('meson setup: -Dpools=20:8,116:4, -Dpools=, -Dheap-end-symbol=\'foo bar\', -Dheap-start-symbol=. and '
               '-Dalignment=1073741824 with a bad entry rejected, -Dpools=8:4 accepted')
 
 

@@ -209,6 +209,10 @@ static void test_bad_pointers(void)
     static char not_heap[16];
     poolalloc_free(not_heap);
     expect_fault(POOLALLOC_FAULT_FOREIGN_POINTER, not_heap, &expected);
+    /* reallocf frees the block it cannot move, but a bad pointer is no
+     * block: reported once (the hook returned), never passed on to free. */
+    CHECK(poolalloc_reallocf(not_heap, 1) == NULL);
+    expect_fault(POOLALLOC_FAULT_FOREIGN_POINTER, not_heap, &expected);
 
     /* checks=fast: inside a pool but not at a block boundary. */
     char *p = poolalloc_malloc(pool(last_pool()).block_size);

@@ -14,6 +14,7 @@ each C library, and proves that
      library in a newlib link, where ld stops first, while loading symbols,
      with its own 'errno: TLS reference in .../libpoolalloc.a ...
      mismatches non-TLS definition in .../libc...a' (checked as such);
+     exactly one such message, naming the C library linked;
   4. teeth: with the 'poolalloc: ...' build and C library ASSERTs removed
      from poolalloc.ld, case 2 links, and so does a newlib library in the
      other newlib flavour's link: the ASSERTs are what stops them.
@@ -139,8 +140,15 @@ def main():
             if a.libc == 'picolibc':
                 expect_failure(what, rc, err, cmd, ['TLS reference in', 'libpoolalloc.a', 'mismatches non-TLS'])
             else:
-                expect_failure(what, rc, err, cmd, ['poolalloc: this libpoolalloc.a was built for %s (%s) but '
-                                                    'the firmware links' % (a.libc, a.cpu)])
+                said = 'poolalloc: this libpoolalloc.a was built for %s (%s) but the firmware links' % (a.libc, a.cpu)
+                expect_failure(what, rc, err, cmd, [said])
+                # One message, naming the C library linked: a newlib flavour's
+                # library in a picolibc link once also said "links full newlib".
+                right = {'picolibc': 'not newlib', 'newlib': 'links full newlib',
+                         'newlib-nano': 'links newlib-nano'}[other]
+                if err.count(said) != 1 or right not in err:
+                    failures.append('%s: expected exactly one message, saying %r; got %d:\n%s'
+                                    % (what, right, err.count(said), err))
 
         # 4. Teeth: without the ASSERTs these mismatches link.
         silent = [(a.libc, other_layout, 'poolalloc.ld of another layout')]

@@ -16,7 +16,12 @@ linker script and vector table), then proves that
   4. with --gen-layout (the build's generator command), a poolalloc.ld
      generated with -Dstack-limit-symbol links while the pools end below
      that symbol and fails with poolalloc's message naming it when they
-     would reach it.
+     would reach it;
+  5. with --gen-layout, a heap start, heap end or stack limit symbol that
+     the link does not define stops it with ld's "poolalloc.ld:N: undefined
+     symbol ... referenced in expression", and line N-1 of poolalloc.ld is
+     the note naming the option and the fix; teeth: without the notes the
+     check fails.
 
 The --defsym options go before poolalloc.ld on the link line, as
 c_link_args do in a meson build: ld evaluates the implicit script's
@@ -156,6 +161,44 @@ def main():
                                        'a link' if ok else "poolalloc's message naming the symbol", cmd, p.stderr))
                 else:
                     print('stack limit at %s: %s' % (limit, 'links' if ok else 'fails naming the symbol'))
+
+        # 5. Missing symbols: a heap start, heap end or stack limit that the
+        # link does not define stops ld at its first use in poolalloc.ld,
+        # with its own "FILE:N: undefined symbol `X' referenced in
+        # expression" (no ASSERT of ours can speak first: DEFINED() is false
+        # for a symbol a later -T script assigns).  Line N-1 of the script is
+        # poolalloc's note naming the option and the recipe.  Teeth: the same
+        # check on the script with its notes removed fails.
+        if a.gen_layout:
+            missing = 'poolalloc_test_undefined'
+            for flag, option in (('--heap-start', '-Dheap-start-symbol'), ('--heap-end', '-Dheap-end-symbol'),
+                                 ('--stack-limit', '-Dstack-limit-symbol')):
+                gen = a.gen_layout + [flag, missing, '--emit', 'ldscript', '--'] + a.gen_pool
+                p = subprocess.run(gen, capture_output=True, text=True)
+                if p.returncode != 0:
+                    sys.exit('FAIL: generating a script with %s %s failed:\n  $ %s\n%s'
+                             % (flag, missing, show(gen), p.stderr))
+                for teeth in (False, True):
+                    lines = [l for l in p.stdout.splitlines(True) if not (teeth and l.startswith('/* ld: '))]
+                    a.ldscript = os.path.join(tmp, 'missing%s.ld' % ('-unnoted' if teeth else ''))
+                    with open(a.ldscript, 'w') as f:
+                        f.write(''.join(lines))
+                    q, cmd = link('missing', [])
+                    m = re.search(r'%s:([0-9]+): undefined symbol .%s. referenced in expression'
+                                  % (re.escape(a.ldscript), missing), q.stderr)
+                    note = lines[int(m.group(1)) - 2] if m and int(m.group(1)) >= 2 else ''
+                    noted = 'undefined symbol' in note and option in note and 'doc/integration.md' in note
+                    if q.returncode == 0 or not m:
+                        failures.append('%s %s, defined nowhere: expected ld\'s "undefined symbol" in %s '
+                                        '(status %d):\n  $ %s\n%s' % (flag, missing, a.ldscript, q.returncode,
+                                                                       cmd, q.stderr))
+                    elif noted == teeth:
+                        failures.append('%s%s %s undefined: the line above poolalloc.ld:%s is %r'
+                                        % ('teeth: ' if teeth else '', flag, missing, m.group(1), note))
+                    else:
+                        print('%s%s undefined: ld stops at poolalloc.ld:%s, %s' % (
+                            'teeth: ' if teeth else '', option, m.group(1),
+                            'no note above it (notes removed)' if teeth else 'below the note naming %s' % option))
 
     for f in failures:
         print('FAIL: ' + f)

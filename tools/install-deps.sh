@@ -3,7 +3,8 @@
 # Install what poolalloc needs on Debian (bookworm): the Arm cross toolchain
 # with picolibc, newlib and their libstdc++, QEMU, Meson, a host compiler,
 # the static analysers, make and cmake for the consumer projects of
-# test/consumers/, and gdb-multiarch for the RTT trace sink test.
+# test/consumers/ (git: the Meson consumer clones the tree through its
+# wrap), and gdb-multiarch for the RTT trace sink test.
 # Installs only the packages that are missing.  Run it as root, or as a user
 # who may use sudo: it runs itself through sudo when it has something to
 # install and is not root (a root-only box has no sudo).
@@ -12,7 +13,7 @@ packages=(
   gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi
   libstdc++-arm-none-eabi-picolibc libstdc++-arm-none-eabi-newlib
   qemu-system-arm meson ninja-build pkg-config python3 gcc libc6-dev
-  clang-tidy cppcheck clang libclang-rt-14-dev make cmake gdb-multiarch
+  clang-tidy cppcheck clang libclang-rt-14-dev make cmake gdb-multiarch git
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -49,6 +49,12 @@
 #define SEED_SPREAD 1u     /* pool counts tried on either side of the bound's best */
 #define TRIM_ALL_POOLS 32u /* larger layouts: only the repaired pools are trimmed */
 
+static int out_of_memory(char *err, size_t err_len)
+{
+    (void)snprintf(err, err_len, "out of memory");
+    return -1;
+}
+
 /* ---- Step 1: the threshold peaks (peak_tree.c) ---------------------------- */
 
 /* peak[c] for c in [0, n): the most live requests at once whose first
@@ -251,116 +257,170 @@ static void bound_layout(const uint64_t *cand, const uint64_t *peak, size_t n, c
 
 /* ---- The search ---------------------------------------------------------------- */
 
-int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count, const struct tune_model *m,
-                           const struct tune_target *target, const struct tune_layout *seed, struct tune_fallback *out, char *err, size_t err_len)
+/* The search's state: the candidate blocks and their threshold peaks
+ * (step 1), the bound's layers (step 2), and what the seeds are checked
+ * against (step 3). */
+struct search {
+    struct traces traces;
+    uint64_t pointer_size, alignment, record;
+    size_t max_pools;
+    size_t n;           /* candidates */
+    uint64_t *cand;     /* candidate blocks, ascending */
+    size_t *first;      /* first[i]: the first candidate that holds size i */
+    uint64_t *peak;     /* P[c] of step 1 */
+    size_t layers;      /* pool counts 1..layers */
+    int64_t *cost;      /* cost[p * n + k]: the bound with p + 1 pools, the last at k */
+    size_t *from;       /* from[p * n + k]: where that last pool starts */
+    struct line *hull;
+};
+
+static void search_free(struct search *s)
 {
-    const struct traces all = { traces, trace_count };
-    const struct traces *t = &all;
-    size_t max_pools = target->max_pools;
-    uint64_t record = target->pool_state_bytes;
-    memset(out, 0, sizeof *out);
-    struct tune_layout *lay = &out->optimum.layout;
-    lay->malloc_align = target->alignment;
+    free(s->cand);
+    free(s->first);
+    free(s->peak);
+    free(s->cost);
+    free(s->from);
+    free(s->hull);
+}
+
+/* 1 (with err) when the model has over-aligned requests, else 0. */
+static int plain_only(const struct tune_model *m, char *err, size_t err_len)
+{
     for (size_t i = 0; i < m->demand_count; i++)
         if (m->demand[i].key >= m->size_count) {
             (void)snprintf(err, err_len, "over-aligned requests: only the exact search serves them");
             return 1;
         }
-    if (max_pools == 0 || max_pools > POOLALLOC_TRACE_MAX_POOLS)
-        max_pools = POOLALLOC_TRACE_MAX_POOLS;
-    int rc = -1;
-    size_t n = 0;
-    uint64_t *cand = malloc((m->size_count + 1) * sizeof *cand);
-    size_t *first = malloc((m->size_count + 1) * sizeof *first);
-    uint64_t *peak = calloc(m->size_count + 1, sizeof *peak);
-    int64_t *cost = NULL;
-    size_t *from = NULL;
-    struct line *hull = NULL;
-    if (cand == NULL || first == NULL || peak == NULL)
-        goto oom;
+    return 0;
+}
+
+/* Step 1: the candidate blocks and their threshold peaks.  0, or -1 with
+ * err. */
+static int search_candidates(struct search *s, const struct tune_model *m, char *err, size_t err_len)
+{
+    s->cand = malloc((m->size_count + 1) * sizeof *s->cand);
+    s->first = malloc((m->size_count + 1) * sizeof *s->first);
+    s->peak = calloc(m->size_count + 1, sizeof *s->peak);
+    if (s->cand == NULL || s->first == NULL || s->peak == NULL)
+        return out_of_memory(err, err_len);
     for (size_t i = 0; i < m->size_count; i++) {
-        uint64_t block = tune_round_valid(m->sizes[i], 1, target->pointer_size, target->alignment);
+        uint64_t block = tune_round_valid(m->sizes[i], 1, s->pointer_size, s->alignment);
         if (block > UINT32_MAX) {
             (void)snprintf(err, err_len, "a request of %llu bytes needs a block above 4 GiB",
                            (unsigned long long)m->sizes[i]);
-            goto done;
+            return -1;
         }
-        if (n == 0 || cand[n - 1] != block)
-            cand[n++] = block;
-        first[i] = n - 1;
+        if (s->n == 0 || s->cand[s->n - 1] != block)
+            s->cand[s->n++] = block;
+        s->first[i] = s->n - 1;
     }
-    if (n == 0 || m->demand_count == 0) {
-        rc = 0;
-        goto done;
-    }
-    if (threshold_peaks(m, first, n, peak) != 0)
-        goto oom;
-    if (peak[0] > (uint64_t)INT64_MAX / 4 / cand[n - 1]) {
+    if (s->n == 0 || m->demand_count == 0)
+        return 0;
+    if (threshold_peaks(m, s->first, s->n, s->peak) != 0)
+        return out_of_memory(err, err_len);
+    if (s->peak[0] > (uint64_t)INT64_MAX / 4 / s->cand[s->n - 1]) {
         (void)snprintf(err, err_len, "%llu live blocks of up to %llu bytes: beyond the search's arithmetic",
-                       (unsigned long long)peak[0], (unsigned long long)cand[n - 1]);
-        goto done;
+                       (unsigned long long)s->peak[0], (unsigned long long)s->cand[s->n - 1]);
+        return -1;
     }
+    return 0;
+}
 
-    /* Layers p = 1 .. max_pools: cost[p][k] = the bound with p pools, the
-     * last at candidate k; keep the best p at candidate n - 1. */
-    size_t layers = max_pools < n ? max_pools : n;
-    cost = calloc(layers * n, sizeof *cost);
-    from = malloc(layers * n * sizeof *from);
-    hull = malloc(n * sizeof *hull);
-    if (cost == NULL || from == NULL || hull == NULL)
-        goto oom;
-    size_t best_p = 0;
-    for (size_t p = 0; p < layers; p++) {
-        layer(cand, peak, n, p == 0 ? 0 : INT64_MAX, p == 0 ? NULL : &cost[(p - 1) * n], &cost[p * n],
-              &from[p * n], hull, record);
-        if (cost[p * n + n - 1] < cost[best_p * n + n - 1])
-            best_p = p;
+/* Step 2: layers p = 1 .. max_pools of the bound; *best_p the pool count
+ * (less one) of the least, *bound that least.  0, or -1 with err. */
+static int search_bound(struct search *s, size_t *best_p, uint64_t *bound, char *err, size_t err_len)
+{
+    size_t n = s->n;
+    s->layers = s->max_pools < n ? s->max_pools : n;
+    s->cost = calloc(s->layers * n, sizeof *s->cost);
+    s->from = malloc(s->layers * n * sizeof *s->from);
+    s->hull = malloc(n * sizeof *s->hull);
+    if (s->cost == NULL || s->from == NULL || s->hull == NULL)
+        return out_of_memory(err, err_len);
+    *best_p = 0;
+    for (size_t p = 0; p < s->layers; p++) {
+        layer(s->cand, s->peak, n, p == 0 ? 0 : INT64_MAX, p == 0 ? NULL : &s->cost[(p - 1) * n], &s->cost[p * n],
+              &s->from[p * n], s->hull, s->record);
+        if (s->cost[p * n + n - 1] < s->cost[*best_p * n + n - 1])
+            *best_p = p;
     }
-    out->lower_bound = (uint64_t)cost[best_p * n + n - 1];
+    *bound = (uint64_t)s->cost[*best_p * n + n - 1];
+    return 0;
+}
 
-    /* The bound's layouts with about as many pools as its best, repaired
-     * and trimmed, are candidates: the best bound is not always the best
-     * after repair. */
+/* Step 3, the bound's seeds: its layouts with about as many pools as its
+ * best (best_p + 1), each repaired and trimmed; the cheapest into *lay
+ * (the best bound is not always the best after repair).  0, or -1 with
+ * err. */
+static int search_seeds(const struct search *s, size_t best_p, struct tune_layout *lay, unsigned *repairs,
+                        char *err, size_t err_len)
+{
     bool found = false;
-    for (size_t p = best_p > SEED_SPREAD ? best_p - SEED_SPREAD : 0; p < layers && p <= best_p + SEED_SPREAD; p++) {
-        if (cost[p * n + n - 1] == INT64_MAX)
+    size_t n = s->n;
+    for (size_t p = best_p > SEED_SPREAD ? best_p - SEED_SPREAD : 0; p < s->layers && p <= best_p + SEED_SPREAD;
+         p++) {
+        if (s->cost[p * n + n - 1] == INT64_MAX)
             continue;
-        struct tune_layout seeded = { .malloc_align = target->alignment };
-        bound_layout(cand, peak, n, from, p + 1, &seeded);
+        struct tune_layout seeded = { .malloc_align = s->alignment };
+        bound_layout(s->cand, s->peak, n, s->from, p + 1, &seeded);
         unsigned rounds;
         uint64_t before[POOLALLOC_TRACE_MAX_POOLS];
         memcpy(before, seeded.capacity, sizeof before);
-        if (repair(t, &seeded, &rounds, err, err_len) != 0 || trim_all(t, &seeded, before) != 0)
-            goto done;
-        if (!found || tune_layout_bytes(&seeded, record) < tune_layout_bytes(lay, record)) {
+        if (repair(&s->traces, &seeded, &rounds, err, err_len) != 0 || trim_all(&s->traces, &seeded, before) != 0)
+            return -1;
+        if (!found || tune_layout_bytes(&seeded, s->record) < tune_layout_bytes(lay, s->record)) {
             *lay = seeded;
-            out->repairs = rounds;
+            *repairs = rounds;
             found = true;
         }
     }
-    /* The no-fallback optimum is clean too: trimmed with fallback in mind it
-     * sometimes ends cheaper (its pools' blocks are not the bound's). */
-    if (seed != NULL && seed->count > 0) {
-        struct tune_layout other = *seed;
-        if (trim_all(t, &other, NULL) != 0)
-            goto oom;
-        if (tune_layout_bytes(&other, record) < tune_layout_bytes(lay, record))
-            *lay = other;
+    return 0;
+}
+
+/* Step 3, the other seed: the no-fallback optimum is clean too; trimmed
+ * with fallback in mind it sometimes ends cheaper than *lay (its pools'
+ * blocks are not the bound's).  0, or -1 with err. */
+static int search_other_seed(const struct search *s, const struct tune_layout *seed, struct tune_layout *lay,
+                             char *err, size_t err_len)
+{
+    if (seed == NULL || seed->count == 0)
+        return 0;
+    struct tune_layout other = *seed;
+    if (trim_all(&s->traces, &other, NULL) != 0)
+        return out_of_memory(err, err_len);
+    if (tune_layout_bytes(&other, s->record) < tune_layout_bytes(lay, s->record))
+        *lay = other;
+    return 0;
+}
+
+int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count, const struct tune_model *m,
+                           const struct tune_target *target, const struct tune_layout *seed, struct tune_fallback *out,
+                           char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    struct tune_layout *lay = &out->optimum.layout;
+    lay->malloc_align = target->alignment;
+    if (plain_only(m, err, err_len) != 0)
+        return 1;
+    struct search s = { .traces = { traces, trace_count }, .pointer_size = target->pointer_size,
+                        .alignment = target->alignment, .record = target->pool_state_bytes,
+                        .max_pools = target->max_pools };
+    if (s.max_pools == 0 || s.max_pools > POOLALLOC_TRACE_MAX_POOLS)
+        s.max_pools = POOLALLOC_TRACE_MAX_POOLS;
+    size_t best_p = 0;
+    int rc = search_candidates(&s, m, err, err_len);
+    if (rc == 0 && s.n > 0 && m->demand_count > 0) {
+        rc = search_bound(&s, &best_p, &out->lower_bound, err, err_len);
+        if (rc == 0)
+            rc = search_seeds(&s, best_p, lay, &out->repairs, err, err_len);
+        if (rc == 0)
+            rc = search_other_seed(&s, seed, lay, err, err_len);
+        for (size_t p = 0; rc == 0 && p < lay->count; p++)
+            out->optimum.peak[p] = lay->capacity[p];
+        out->optimum.pool_state_bytes = s.record;
+        tune_count_bytes(&out->optimum);
     }
-    for (size_t p = 0; p < lay->count; p++)
-        out->optimum.peak[p] = lay->capacity[p];
-    out->optimum.pool_state_bytes = record;
-    tune_count_bytes(&out->optimum);
-    rc = 0;
-    goto done;
-oom:
-    (void)snprintf(err, err_len, "out of memory");
-done:
-    free(cand);
-    free(first);
-    free(peak);
-    free(cost);
-    free(from);
-    free(hull);
+    search_free(&s);
     return rc;
 }

@@ -97,12 +97,15 @@ struct object {
     bool live;
 };
 
+__extension__ typedef unsigned __int128 wide_bytes;
+
 struct builder {
     struct tune_model *m;
     struct object *obj;
     size_t obj_count;
     size_t demand_cap;
-    uint64_t live_bytes, live_blocks;
+    wide_bytes live_bytes;   /* 128 bits: failed requests of up to 2^64 - 1 bytes count as live too */
+    uint64_t live_blocks;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -178,8 +181,9 @@ static void size_live(struct builder *b, uint32_t si, int delta)
             s->peak_live = s->live;
         b->live_bytes += bytes;
         b->live_blocks++;
+        /* The peak is kept in 64 bits: UINT64_MAX stands for that or more. */
         if (b->live_bytes > b->m->peak_live_bytes)
-            b->m->peak_live_bytes = b->live_bytes;
+            b->m->peak_live_bytes = b->live_bytes > UINT64_MAX ? UINT64_MAX : (uint64_t)b->live_bytes;
         if (b->live_blocks > b->m->peak_live_blocks)
             b->m->peak_live_blocks = b->live_blocks;
     } else {

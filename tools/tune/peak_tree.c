@@ -147,3 +147,88 @@ void peak_tree_collect(struct peak_tree *t, uint64_t *out)
     if (t->leaves > 0)
         collect(t, 1, 0, t->leaves, out);
 }
+
+/* ---- Lanes: PEAK_LANES trees in one, for as many rows of optimise.c ------- */
+
+int peak_lanes_init(struct peak_lanes *t, size_t leaves)
+{
+    t->leaves = leaves;
+    t->node = calloc(4 * leaves + 4, sizeof *t->node);
+    return t->node == NULL ? -1 : 0;
+}
+
+void peak_lanes_free(struct peak_lanes *t)
+{
+    free(t->node);
+    t->node = NULL;
+}
+
+void peak_lanes_clear(struct peak_lanes *t, size_t leaves)
+{
+    t->leaves = leaves;
+    memset(t->node, 0, (4 * leaves + 4) * sizeof *t->node);
+}
+
+/* tag() on lanes [0, lanes) of a node; the others get the walk (0, 0),
+ * which changes nothing (high >= add always holds), so the loop has no
+ * branch and the compiler runs the lanes side by side. */
+static void tag_lanes(struct peak_lane_node *n, int32_t add, int32_t high, unsigned lanes)
+{
+    for (unsigned r = 0; r < PEAK_LANES; r++) {
+        int32_t on = r < lanes, a = add * on, h = high * on;
+        int32_t top = n->add[r] + h;
+        n->high[r] = top > n->high[r] ? top : n->high[r];
+        n->add[r] += a;
+    }
+}
+
+static void push_lanes(struct peak_lanes *t, size_t node)
+{
+    struct peak_lane_node *n = &t->node[node], *c = &t->node[2 * node];
+    for (unsigned side = 0; side < 2; side++, c++)
+        for (unsigned r = 0; r < PEAK_LANES; r++) {
+            int32_t top = c->add[r] + n->high[r];
+            c->high[r] = top > c->high[r] ? top : c->high[r];
+            c->add[r] += n->add[r];
+        }
+    memset(n, 0, sizeof *n);
+}
+
+void peak_lanes_walk_suffix(struct peak_lanes *t, size_t from, int32_t delta, int32_t high, unsigned lanes)
+{
+    size_t node = 1, lo = 0, hi = t->leaves;
+    if (from >= hi)
+        return;
+    while (from > lo) {                  /* lo < from < hi: split this node */
+        push_lanes(t, node);
+        size_t mid = lo + (hi - lo) / 2;
+        if (from < mid) {
+            tag_lanes(&t->node[2 * node + 1], delta, high, lanes);
+            node = 2 * node;
+            hi = mid;
+        } else {
+            node = 2 * node + 1;
+            lo = mid;
+        }
+    }
+    tag_lanes(&t->node[node], delta, high, lanes);
+}
+
+static void collect_lanes(struct peak_lanes *t, size_t node, size_t lo, size_t hi, uint64_t *out, size_t stride)
+{
+    if (hi - lo == 1) {
+        for (unsigned r = 0; r < PEAK_LANES; r++)
+            out[r * stride + lo] = (uint64_t)t->node[node].high[r];
+        return;
+    }
+    push_lanes(t, node);
+    size_t mid = lo + (hi - lo) / 2;
+    collect_lanes(t, 2 * node, lo, mid, out, stride);
+    collect_lanes(t, 2 * node + 1, mid, hi, out, stride);
+}
+
+void peak_lanes_collect(struct peak_lanes *t, uint64_t *out, size_t stride)
+{
+    if (t->leaves > 0)
+        collect_lanes(t, 1, 0, t->leaves, out, stride);
+}

@@ -76,6 +76,7 @@ static uint32_t take(struct sim *s, uint64_t size, uint64_t a)
                 p->high_water = s->in_use[k];
             p->served++;
             p->spilled_in += k != first;
+            s->r->pool[first].spilled_out += k != first;
             return (uint32_t)k;
         }
         if (!s->fallback)

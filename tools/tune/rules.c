@@ -156,6 +156,32 @@ static void invalid_block(char *err, size_t len, uint64_t b, unsigned ptr, uint6
                        (unsigned long long)b, (unsigned long long)align);
 }
 
+uint64_t tune_max_pool_bytes(unsigned pointer_size)
+{
+    /* The pools' offsets in a region are 32-bit in the C code (its
+     * divide-free block tests), on a 64-bit host too. */
+    unsigned bits = 8u * pointer_size < 32u ? 8u * pointer_size : 32u;
+    return (UINT64_C(1) << bits) - 1u;
+}
+
+/* A layout's blocks must fit what tune_max_pool_bytes allows (as
+ * src/gen_layout.py checks): 0, or -1 with err. */
+static int check_total(const struct tune_layout *lay, unsigned ptr, char *err, size_t len)
+{
+    uint64_t total = 0, room = tune_max_pool_bytes(ptr);
+    for (size_t k = 0; k < lay->count; k++) {
+        /* block < 2^40 and capacity < 10^12 (parse_entry): no overflow
+         * before the comparison stops the sum. */
+        if (lay->capacity[k] > room / lay->block[k] || total + lay->block[k] * lay->capacity[k] > room) {
+            (void)snprintf(err, len, "the pools need more than %llu bytes, what a %u-bit address space holds",
+                           (unsigned long long)room, 8u * ptr < 32u ? 8u * ptr : 32u);
+            return -1;
+        }
+        total += lay->block[k] * lay->capacity[k];
+    }
+    return 0;
+}
+
 int tune_parse_layout(const char *text, unsigned ptr, uint64_t align, struct tune_layout *lay, char *err,
                       size_t len)
 {
@@ -201,5 +227,5 @@ int tune_parse_layout(const char *text, unsigned ptr, uint64_t align, struct tun
         (void)snprintf(err, len, "no pools: give BLOCK:CAPACITY entries, e.g. 16:32,64:8");
         return -1;
     }
-    return 0;
+    return check_total(lay, ptr, err, len);
 }

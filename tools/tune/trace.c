@@ -50,6 +50,8 @@ struct op_info {
 
 #define OP_INFO(op, code, name, size, align, result, old, region) \
     { (name), (code), (size) | (align) << 1 | (result) << 2 | (old) << 3 | (region) << 4 },
+#define USES_SIZE (1u << 0)
+#define USES_ALIGN (1u << 1)
 #define USES_REGION (1u << 4)
 
 static const struct op_info op_table[] = { POOLALLOC_TRACE_OPS(OP_INFO) };
@@ -287,6 +289,40 @@ static int check_record(const struct trace_event *e, unsigned w, unsigned versio
     return 0;
 }
 
+/* A call recorded as successful must be one that can succeed: a result
+ * for a request the allocator refuses (an all-ones size, the recorder's
+ * mark of an overflowing count * size; an alignment that is not a power of
+ * two; a region the build has not) or for more bytes than any object on
+ * the target (PTRDIFF_MAX) is an inconsistent trace, refused here rather
+ * than fed to the model, whose bound and totals would be meaningless.
+ * 0, or -1 with err (at the field that is wrong). */
+static int check_success(const struct trace *t, const struct trace_event *e, struct trace_error *err)
+{
+    unsigned w = t->pointer_size;
+    const struct op_info *op = find_op(e->op);
+    if (e->result == 0 || op == NULL || (op->uses & USES_SIZE) == 0)
+        return 0;                                /* failed, or no allocation */
+    uint64_t max_object = (UINT64_C(1) << (8u * w - 1u)) - 1u;
+    bool bad_align = (op->uses & USES_ALIGN) != 0 &&
+                     (!tune_is_pow2(e->align) || (e->op == POOLALLOC_TRACE_OP_POSIX_MEMALIGN && e->align % w != 0));
+    if (e->op == POOLALLOC_TRACE_OP_MALLOC_IN && e->region >= t->region_count)
+        return fail(err, e->offset + POOLALLOC_TRACE_RECORD_REGION_AT, "%s record: successful (result 0x%llx) for "
+                    "region %u, which the trace has not: an inconsistent trace", op->name,
+                    (unsigned long long)e->result, e->region);
+    if (bad_align)
+        return fail(err, e->offset + POOLALLOC_TRACE_AT(RECORD, ALIGN, w), "%s record: successful (result 0x%llx) "
+                    "with alignment %llu, which the allocator refuses: an inconsistent trace", op->name,
+                    (unsigned long long)e->result, (unsigned long long)e->align);
+    /* pvalloc's size is rounded up to its page (a power of two here). */
+    uint64_t slack = e->op == POOLALLOC_TRACE_OP_PVALLOC ? e->align - 1 : 0;
+    if (e->size > max_object - (slack < max_object ? slack : max_object))
+        return fail(err, e->offset + POOLALLOC_TRACE_AT(RECORD, SIZE, w), "%s record: successful (result 0x%llx) "
+                    "for %llu bytes, more than any object on a %u-byte-pointer target (PTRDIFF_MAX, %llu): an "
+                    "inconsistent trace", op->name, (unsigned long long)e->result, (unsigned long long)e->size, w,
+                    (unsigned long long)max_object);
+    return 0;
+}
+
 /* Decode the record at p (byte offset pos in the file) into e. */
 static void read_record(const uint8_t *p, size_t pos, unsigned w, struct trace_event *e)
 {
@@ -339,7 +375,7 @@ static int parse_record(const uint8_t *buf, size_t pos, struct trace *t, uint32_
         return -1;
     if (t->has_end)
         return fail(err, pos, "%s record after the END record", trace_op_name(e->op));
-    if (follow_sequence(t, e, w, expect, err) != 0)
+    if (check_success(t, e, err) != 0 || follow_sequence(t, e, w, expect, err) != 0)
         return -1;
     t->event_count++;
     return 0;
@@ -376,37 +412,51 @@ int trace_parse(const uint8_t *buf, size_t len, struct trace *t, struct trace_er
     return 0;
 }
 
+/* Read all of f (at most TUNE_MAX_TRACE_BYTES) into *buf, *len; 0, or -1
+ * with err.  The first 64 KiB are checked for the magic and version
+ * before more is read, so a file that is no trace (/dev/zero, /dev/urandom)
+ * is refused at once, not read to the limit. */
+static int read_all(FILE *f, const char *path, uint8_t **buf, size_t *len, struct trace_error *err)
+{
+    size_t cap = (size_t)1 << 16;
+    *len = 0;
+    *buf = malloc(cap);
+    for (;;) {
+        if (*buf == NULL)
+            return fail(err, *len, "out of memory reading %s", path);
+        *len += fread(*buf + *len, 1, cap - *len, f);
+        if (ferror(f) != 0)
+            return fail(err, *len, "read error in %s", path);
+        struct trace head;
+        if (*len < cap || check_magic_and_version(*buf, *len, &head, err) != 0)
+            return 0;                       /* the end, or trace_parse says what is wrong */
+        if (cap == TUNE_MAX_TRACE_BYTES) {
+            if (fgetc(f) == EOF)
+                return 0;
+            return fail(err, *len, "%s is larger than %llu bytes, the most poolalloc-tune reads (record a "
+                        "shorter run, or several: generate takes several traces)", path,
+                        (unsigned long long)TUNE_MAX_TRACE_BYTES);
+        }
+        cap = cap * 2 < TUNE_MAX_TRACE_BYTES ? cap * 2 : TUNE_MAX_TRACE_BYTES;
+        uint8_t *bigger = realloc(*buf, cap);
+        if (bigger == NULL)
+            free(*buf);
+        *buf = bigger;
+    }
+}
+
 int trace_load(const char *path, struct trace *t, struct trace_error *err)
 {
     memset(t, 0, sizeof *t);
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return fail(err, 0, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 1u << 16, len = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (len < cap)
-            break;
-        uint8_t *bigger = realloc(buf, cap * 2);
-        if (bigger == NULL) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    bool read_error = ferror(f) != 0;
+    uint8_t *buf;
+    size_t len;
+    int rc = read_all(f, path, &buf, &len, err);
     (void)fclose(f);
-    if (buf == NULL)
-        return fail(err, len, "out of memory reading %s", path);
-    if (read_error) {
-        free(buf);
-        return fail(err, len, "read error in %s", path);
-    }
-    int rc = trace_parse(buf, len, t, err);
+    if (rc == 0)
+        rc = trace_parse(buf, len, t, err);
     free(buf);
     return rc;
 }

@@ -5,8 +5,9 @@
  * allocator simulator (replay.c), the sub-trace of each region (region.c),
  * the exact layout search (optimise.c), the search relying on fallback
  * (fallback.c) and the segment tree both use (peak_tree.c).  One header
- * because they are small and share their types; main.c is the command line
- * on top of them, and the tests and the fuzzer link the same objects.
+ * because they are small and share their types; the command line (cli.h:
+ * one file per subcommand) is on top of them, and the tests and the fuzzer
+ * link the same objects.
  *
  * The trace format is specified in doc/trace-format.md and defined in
  * include/poolalloc_trace.h, shared with the recorder.
@@ -76,7 +77,13 @@ struct trace_error {
  * reads outside buf[0..len). */
 int trace_parse(const uint8_t *buf, size_t len, struct trace *t, struct trace_error *err);
 
-/* Read `path` and parse it; -1 on I/O error too (offset 0). */
+/* The largest trace file read (8 M records of a 32-bit target): the
+ * events take about twice that in memory. */
+#define TUNE_MAX_TRACE_BYTES ((size_t)256 << 20)
+
+/* Read `path` (at most TUNE_MAX_TRACE_BYTES; a file that does not start as
+ * a trace is refused after its first 64 KiB) and parse it; -1 on I/O error
+ * too (offset 0, or where reading stopped). */
 int trace_load(const char *path, struct trace *t, struct trace_error *err);
 
 /* Release what trace_parse allocated; *t becomes empty.  NULL-safe. */
@@ -108,9 +115,13 @@ bool tune_block_serves(uint64_t block, uint64_t size, uint64_t align);
  * a 32-bit target). */
 uint64_t tune_max_alignment(unsigned pointer_size);
 
+/* The most bytes of blocks a region's pools may have on a target of that
+ * pointer size: 2^32 - 1 (src/gen_layout.py). */
+uint64_t tune_max_pool_bytes(unsigned pointer_size);
+
 /* Parse a -Dpools value ("BLOCK:CAPACITY,...", any order) for that pointer
- * size and alignment, with the allocator's rules (src/gen_layout.py): 0, or
- * -1 with err. */
+ * size and alignment, with the allocator's rules (src/gen_layout.py; the
+ * blocks' bytes at most tune_max_pool_bytes): 0, or -1 with err. */
 struct tune_layout;
 int tune_parse_layout(const char *text, unsigned pointer_size, uint64_t alignment, struct tune_layout *lay,
                       char *err, size_t len);
@@ -231,6 +242,7 @@ struct tune_pool_result {
     uint64_t high_water;       /* most blocks in use at once */
     uint64_t served;           /* allocations this pool served */
     uint64_t spilled_in;       /* of those, requests whose first choice was a smaller pool */
+    uint64_t spilled_out;      /* requests whose first choice was this pool, served by a larger one */
     uint64_t failures;         /* requests whose first choice was this pool and that failed */
     uint64_t in_use_at_end;
 };
@@ -289,6 +301,30 @@ void peak_tree_add(struct peak_tree *t, size_t from, size_t to, int64_t delta);
 void peak_tree_walk(struct peak_tree *t, size_t from, size_t to, int64_t delta, int64_t high);
 /* out[0..leaves): each leaf's historic maximum. */
 void peak_tree_collect(struct peak_tree *t, uint64_t *out);
+
+/* PEAK_LANES peak trees walked together (optimise.c: that many rows of
+ * pools at once, one pass over the demand instead of one per row): lane r
+ * of leaf k counts on its own; a walk goes to lanes [0, lanes) only.
+ * Counts fit 32 bits (a trace has fewer records). */
+#define PEAK_LANES 16u
+
+struct peak_lanes {
+    size_t leaves;
+    struct peak_lane_node {
+        int32_t add[PEAK_LANES];
+        int32_t high[PEAK_LANES];
+    } *node;
+};
+
+/* Room for up to `leaves` leaves; 0, or -1 when out of memory. */
+int peak_lanes_init(struct peak_lanes *t, size_t leaves);
+void peak_lanes_free(struct peak_lanes *t);
+/* Every count and maximum back to 0, with `leaves` leaves (at most init's). */
+void peak_lanes_clear(struct peak_lanes *t, size_t leaves);
+/* The walk (delta, high) over leaves [from, leaves) of lanes [0, lanes). */
+void peak_lanes_walk_suffix(struct peak_lanes *t, size_t from, int32_t delta, int32_t high, unsigned lanes);
+/* out[r * stride + k]: lane r's historic maximum at leaf k. */
+void peak_lanes_collect(struct peak_lanes *t, uint64_t *out, size_t stride);
 
 /* ---- Regions (region.c) ---------------------------------------------------- */
 

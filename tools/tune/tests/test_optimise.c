@@ -115,7 +115,7 @@ static void generate(struct gen *g, struct trace *t, struct trace_event *ev)
             o->size = sizes[rnd((uint64_t)nsizes)];
             o->failed = rnd(10) == 0;
             if (use_memalign && rnd(4) == 0) {
-                o->align = g->alignment << (1 + rnd(2));   /* over-aligned, or not (<= alignment) */
+                o->align = g->alignment << (1 + rnd(3));   /* over-aligned, or not (<= alignment) */
                 if (rnd(3) == 0)
                     o->align = g->alignment;
                 if (o->align > g->max_align)
@@ -305,6 +305,11 @@ int main(int argc, char **argv)
         if (tune_model_build(&t, g.alignment, UINT64_MAX, &m) != 0) {
             fprintf(stderr, "run %ld: model: out of memory\n", run);
             return 1;
+        }
+        if (m.class_count > TUNE_MAX_CLASSES) {      /* beyond the exact search: refused, not tested here */
+            tune_model_free(&m);
+            run--;
+            continue;
         }
         with_classes += m.class_count > 0;
         const struct tune_target target = { .pointer_size = 4, .alignment = g.alignment,

@@ -47,9 +47,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tracegen  # noqa: E402
 from tracegen import fmt  # noqa: E402
+from tunetest import check, failures, run, verdict  # noqa: E402
 
-TOOL = sys.argv[1]
-failures = []
 
 REPORT = """\
 trace: {path}: 17 records, pointer size 4, alignment 8, fallback on
@@ -124,18 +123,6 @@ meson configure -Dpools=8:6,16:3,24:2 BUILDDIR
 """
 
 
-def run(*args):
-    p = subprocess.run([TOOL, *map(str, args)], capture_output=True, text=True, timeout=60)
-    if p.returncode < 0 or p.returncode > 4:
-        failures.append('%s: died with status %d\n%s' % (' '.join(map(str, args)), p.returncode, p.stderr))
-    return p
-
-
-def check(name, cond, detail=''):
-    if not cond:
-        failures.append('%s%s' % (name, ('\n' + detail) if detail else ''))
-
-
 def expect_output(name, p, want, rc=0):
     check(name + ': exit status %d (want %d)' % (p.returncode, rc), p.returncode == rc, p.stderr)
     if p.stdout != want:
@@ -179,7 +166,7 @@ def main():
     p = run('generate', crafted, '--heap-size', '1M', '--alignment', '4', '--headroom', '0')
     check('alignment 4', p.returncode == 0 and '-Dalignment=4 BUILDDIR' in p.stdout
           and 'fallback off: 0 failures' in p.stdout, p.stdout + p.stderr)
-    for bad in (['generate', crafted], ['generate', crafted, '--heap-size', '10X'],
+    for bad in (['generate', crafted, '--heap-size', '10X'],
                 ['generate', crafted, '--heap-size', '1K', '--alignment', '12'],
                 ['generate', crafted, '--heap-size', '1K', '--max-pools', '0'],
                 ['report'], ['report', crafted, '--bogus'], ['frobnicate'], []):
@@ -336,14 +323,12 @@ def main():
     region_layouts(tmp)
     region_alignment(tmp)
 
-    for f in failures:
-        print('FAIL: ' + f)
-    print('%d checks failed' % len(failures))
-    if not failures:
+    rc = verdict()
+    if rc == 0:
         for f in tmp.iterdir():
             f.unlink()
         os.rmdir(tmp)
-    return 1 if failures else 0
+    return rc
 
 
 SVG_NS = '{http://www.w3.org/2000/svg}'
@@ -657,12 +642,10 @@ def many_regions(tmp):
 
 
 def region_budgets(tmp, crafted):
-    """A budget for every region, none unknown, none twice."""
+    """Budgets per region: none unknown, none twice; a region without one
+    gets its minimum layout."""
     two, three = tmp / 'two.trace', tmp / 'three.trace'
     cases = [
-        ([two, '--heap-size', '1K'], ['no budget for region dma', 'heap, dma']),
-        ([three, '--heap-size', '1K', '--heap-size', 'dma=1K'], ['no budget for region fast']),
-        ([three, '--heap-size', 'fast=1K'], ['no budget for region heap, dma']),
         ([two, '--heap-size', '1K', '--heap-size', 'dmx=1K'], ["no region 'dmx'", 'its regions are heap, dma']),
         ([crafted, '--heap-size', 'dma=1K'], ["no region 'dma'", 'its regions are heap']),
         ([two, '--heap-size', '1K', '--heap-size', 'heap=2K', '--heap-size', 'dma=1K'],
@@ -672,6 +655,12 @@ def region_budgets(tmp, crafted):
         ([two, '--heap-size', 'dma=12Q'], ['bad number']),
         ([two, crafted, '--heap-size', '1K', '--heap-size', 'dma=1K'], ['has the regions heap, dma and', 'crafted.trace heap: one layout is for one build']),
     ]
+    p = run('generate', three, '--heap-size', '1K', '--heap-size', 'dma=1K')
+    fast = sections(p.stdout).get('fast', '')
+    m = re.search(r'total (\d+) bytes \(minimum (\d+)\)', fast)
+    check('no budget for region fast: its minimum, the others their budgets',
+          p.returncode == 0 and m is not None and m.group(1) == m.group(2) and 'headroom: none' in fast
+          and p.stdout.count('of the budget unused') == 2, p.stdout[-800:] + p.stderr)
     for args, words in cases:
         p = run('generate', *args)
         name = 'budget error %s' % ' '.join(map(str, args[1:]))
