@@ -37,8 +37,21 @@ def functions(objdump, elf, names):
     return found
 
 
-def longest(code, start):
-    """Longest masked path from index `start` (a cpsid) to an msr PRIMASK."""
+def ends_section(op, args, lock):
+    if lock:
+        return op in ('bl', 'b', 'b.w') and '<poolalloc_unlock>' in args  # a call, or a tail call
+    return op == 'msr' and 'PRIMASK' in args.upper()
+
+
+def starts_section(op, args, lock):
+    if lock:
+        return op == 'bl' and '<poolalloc_lock>' in args
+    return op == 'cpsid'
+
+
+def longest(code, start, lock=False):
+    """Longest masked path from index `start` (a cpsid, or the call of
+    poolalloc_lock) to the msr PRIMASK (the call of poolalloc_unlock)."""
     index = {addr: i for i, (addr, _, _) in enumerate(code)}
     best = 0
 
@@ -47,13 +60,13 @@ def longest(code, start):
         while i < len(code):
             addr, op, args = code[i]
             length += 1
-            if op == 'msr' and 'PRIMASK' in args.upper():
+            if ends_section(op, args, lock) and i != start:
                 best = max(best, length)
                 return
             if addr in seen:
                 raise ValueError('a loop at %#x with interrupts masked' % addr)
             seen = seen | {addr}
-            if op in ('bl', 'blx', 'bx') or op.startswith('pop'):
+            if (op in ('bl', 'blx', 'bx') or op.startswith('pop')) and i != start:
                 raise ValueError('%s at %#x with interrupts masked' % (op, addr))
             if BRANCH.match(op):
                 target = int(re.search(r'([0-9a-f]+) <', args).group(1), 16)
@@ -72,19 +85,26 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--objdump', default='arm-none-eabi-objdump')
     ap.add_argument('--bound', type=int, help='fail when a window is longer')
+    ap.add_argument('--lock', action='store_true',
+                    help='sync=lock: the sections between the calls of poolalloc_lock and poolalloc_unlock')
     ap.add_argument('--expect-masked-call', action='store_true',
                     help='invert: pass only when some path calls, returns or loops with interrupts masked '
                          '(the deliberately slowed build, whose helpers are not inlined)')
+    ap.add_argument('--except', dest='excluded', action='append', default=[], metavar='FUNCTION',
+                    help='leave out a function (a rare path whose section is bounded otherwise)')
     ap.add_argument('elf')
     ap.add_argument('function', nargs='*')
     a = ap.parse_args()
     worst, errors = 0, 0
     for name, code in sorted(functions(a.objdump, a.elf, set(a.function) or None).items()):
+        if name in a.excluded:
+            print('%-8s left out (--except)' % name)
+            continue
         windows = []
         for i, (_, op, args) in enumerate(code):
-            if op == 'cpsid':
+            if starts_section(op, args, a.lock):
                 try:
-                    windows.append(longest(code, i))
+                    windows.append(longest(code, i, a.lock))
                 except ValueError as e:
                     print('%s: %s' % (name, e))
                     errors += 1

@@ -8,6 +8,8 @@ runner serves every core:
     v7     -> mps2-an385    (Cortex-M3)
     v7E-M  -> mps2-an386    (Cortex-M4)
     v8-M.mainline -> mps2-an505 (Cortex-M33)
+--machine overrides the board (e.g. mps2-an521, the two-core Cortex-M33 of
+the dual-core test: its core is the one the ELF was built for).
 Semihosting output goes to our stdout; a program that does not finish within
 --timeout seconds (a fault loop, a hang) fails with status 124.
 
@@ -16,7 +18,7 @@ The Cortex-M0 board is QEMU's micro:bit with its RAM and flash enlarged
 holds neither the tests nor picolibc.ld's default layout, and a Cortex-M0
 firmware run on plain `-M microbit` locks up.  Running your own Cortex-M0
 firmware by hand, pass the same -global options (or use this runner).
-Usage: qemu-run.py [--timeout S] [--readelf PROG] [--qemu-arg ARG]... ELF
+Usage: qemu-run.py [--timeout S] [--readelf PROG] [--machine M] [--qemu-arg ARG]... ELF
 """
 import argparse
 import os
@@ -58,10 +60,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--timeout', type=float, default=float(os.environ.get('QEMU_RUN_TIMEOUT', 120)))
     ap.add_argument('--readelf', default='arm-none-eabi-readelf')
+    ap.add_argument('--machine', help='QEMU machine instead of the one for the ELF\'s architecture')
     ap.add_argument('--qemu-arg', action='append', default=[], help='extra QEMU argument')
     ap.add_argument('elf')
     a = ap.parse_args()
     machine, cpu, extra = board_for(a.elf, a.readelf)
+    if a.machine:
+        machine, extra = a.machine, []
     cmd = ['qemu-system-arm', '-M', machine, '-cpu', cpu, '-nographic', '-monitor', 'none',
            '-serial', 'none', '-chardev', 'stdio,mux=on,id=stdio0',
            '-semihosting-config', 'enable=on,target=native,chardev=stdio0',

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "poolalloc_regions.h" /* POOLALLOC_REGION_<NAME>, generated from -Dregions */
 #include "poolalloc_version.h" /* POOLALLOC_VERSION_MAJOR ... _STRING */
@@ -206,6 +207,23 @@ const char *poolalloc_fault_name(enum poolalloc_fault_kind kind);
  * `caller` is the return address of the poolalloc entry point.
  */
 void poolalloc_oom(size_t size, void *caller);
+
+/*
+ * sync=lock only (several cores sharing the heap; doc/atomicity.md): the
+ * firmware defines both, the library none -- a sync=lock firmware without
+ * them fails to link.  poolalloc_lock() returns once the caller holds the
+ * heap lock exclusively against every other core and every interrupt
+ * handler of this core that may allocate (e.g. PRIMASK saved and set, then
+ * a hardware spinlock or semaphore taken), with a barrier after taking it
+ * (DMB) so that this core sees the memory as the last holder left it; its
+ * result is passed back to poolalloc_unlock(token), which issues a barrier,
+ * releases the lock and restores what poolalloc_lock() changed.  Neither
+ * may call the allocator.  The library holds the lock for at most the
+ * instructions stated in doc/atomicity.md (no loop, no call), and never
+ * takes it twice.
+ */
+uint32_t poolalloc_lock(void);
+void poolalloc_unlock(uint32_t token);
 
 /*
  * Verify every pool's invariants: the edge is a block boundary inside the

@@ -42,6 +42,8 @@
 #include "sync_irq.h"
 #elif POOLALLOC_SYNC_LLSC
 #include "sync_llsc.h"
+#elif POOLALLOC_SYNC_LOCK
+#include "sync_lock.h"
 #elif POOLALLOC_SYNC_C11
 #include "sync_c11.h"
 #elif POOLALLOC_SYNC_NONE

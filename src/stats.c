@@ -8,7 +8,7 @@
  * counter except bytes_in_use and the peak only grows (a reset records
  * baselines), and every operation bumps at least one of allocs, frees,
  * fails or oom_count.  So:
- *  - sync=irq: copy with interrupts masked (one pass);
+ *  - sync=irq / lock: copy with interrupts masked or under the lock (one pass);
  *  - sync=llsc / c11: copy (each pool's counters before its high-water
  *    count, the peak last, so an operation that lands in between is caught
  *    by its counter),
@@ -86,7 +86,7 @@ bool poolalloc_stats(struct poolalloc_stats *totals, struct poolalloc_pool_stats
 #if !POOLALLOC_STATS
     (void)copy_once(totals, pools, max_pools);
     return false;
-#elif POOLALLOC_SYNC_IRQ
+#elif POOLALLOC_SYNC_IRQ || POOLALLOC_SYNC_LOCK
     uint32_t saved = pool_lock_all();
     (void)copy_once(totals, pools, max_pools);
     pool_unlock_all(saved);

@@ -34,6 +34,7 @@ combos=(
   "m3-newlib-nano-all|--cross-file cross/thumbv7m-newlib-nano.txt $all_on -Dalignment=16"
   "m3-newlib-nano-traced|--cross-file cross/thumbv7m-newlib-nano.txt $traced -Dchecks=fast -Dfault=abort -Dsync=irq -Dalignment=16 -Dtrace-sink=rtt"
   "m0-picolibc-all|--cross-file cross/thumbv6m-picolibc.txt $all_on"
+  "m0-picolibc-lock|--cross-file cross/thumbv6m-picolibc.txt -Dsync=lock -Dstats=true -Dchecks=full"
   "m0-picolibc-traced|--cross-file cross/thumbv6m-picolibc.txt $traced -Dsync=none -Dtrace-sink=rtt -Dfault=abort -Dchecks=fast"
   "m4f-picolibc-all|--cross-file cross/thumbv7em-picolibc.txt $all_on -Dalignment=16 -Dsync=irq"
   "m33-picolibc-traced|--cross-file cross/thumbv8m.main-picolibc.txt $traced -Dtrace-sink=rtt -Dfault=abort"

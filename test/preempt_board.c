@@ -2,8 +2,10 @@
 /*
  * Vector table and timers for test/preempt.c and test/preempt_sweep.c under
  * picolibc (whose own table stops at SysTick).  BOARD_MICROBIT selects the
- * nRF51 timer, otherwise the CMSDK timer of the mps2 boards.  SysTick and
- * PendSV, which every Cortex-M has, are all the sweep uses.
+ * nRF51 timer, BOARD_SSE200 the SSE-200's CMSDK timer 0 of the mps2-an505
+ * (Secure alias, IRQ 3), otherwise the CMSDK timer of the mps2-an385.
+ * SysTick and PendSV, which every Cortex-M has, are all the sweep uses; the
+ * FreeRTOS test (test/rtos/) also puts its port's SVC handler here.
  */
 #include <stdint.h>
 
@@ -19,8 +21,15 @@
 #define ICSR_PENDSVSET (1u << 28)
 #define NVIC_ISER0 REG(0xE000E100u)
 #define NVIC_ICPR0 REG(0xE000E280u)
-#define NVIC_IPR2 REG(0xE000E408u)
+#if BOARD_SSE200
+#define TIMER_IRQ 3u
+#else
 #define TIMER_IRQ 8u
+#endif
+/* The word of NVIC_IPR that holds TIMER_IRQ's priority byte (ARMv6-M
+ * allows word accesses only). */
+#define NVIC_IPR_TIMER REG(0xE000E400u + 4u * (TIMER_IRQ / 4u))
+#define TIMER_PRIORITY_SHIFT (8u * (TIMER_IRQ % 4u))
 
 #if BOARD_MICROBIT
 #define TIMER_BASE 0x40008000u
@@ -59,7 +68,11 @@ void board_timer_stop(void)
     NVIC_ICPR0 = 1u << TIMER_IRQ;
 }
 #else
+#if BOARD_SSE200
+#define TIMER_BASE 0x50000000u
+#else
 #define TIMER_BASE 0x40000000u
+#endif
 #define TIMER_CTRL REG(TIMER_BASE + 0x0u)
 #define TIMER_VALUE REG(TIMER_BASE + 0x4u)
 #define TIMER_RELOAD REG(TIMER_BASE + 0x8u)
@@ -128,7 +141,7 @@ void board_init(void)
 {
     /* Two priority bits on ARMv6-M: only the top bits of each byte count. */
     SHPR3 = (SHPR3 & 0x00FFFFFFu) | 0xC0000000u;                  /* SysTick: low */
-    NVIC_IPR2 = (NVIC_IPR2 & ~0xFFu) | 0x40u;                      /* IRQ 8: high */
+    NVIC_IPR_TIMER = (NVIC_IPR_TIMER & ~(0xFFu << TIMER_PRIORITY_SHIFT)) | 0x40u << TIMER_PRIORITY_SHIFT; /* high */
     NVIC_ISER0 = 1u << TIMER_IRQ;
 }
 
@@ -160,9 +173,18 @@ __attribute__((weak)) void preempt_pendsv(void)
     halt();
 }
 
+__attribute__((weak)) void preempt_svc(void)
+{
+    halt();
+}
+
 extern char __stack[];
 extern void _start(void);
-extern void arm_hardfault_isr(void);
+/* HardFault: picolibc's report, or the test's own (-DBOARD_HARDFAULT=name). */
+#ifndef BOARD_HARDFAULT
+#define BOARD_HARDFAULT arm_hardfault_isr
+#endif
+extern void BOARD_HARDFAULT(void);
 
 typedef void (*handler)(void);
 struct vector_table {
@@ -174,10 +196,17 @@ struct vector_table {
 __attribute__((section(".data.init.enter"), used)) const struct vector_table __interrupt_vector = {
     __stack,
     {
-        _start, halt, arm_hardfault_isr, halt, halt, halt, 0, 0, 0, 0, halt, halt, 0,
+        _start, halt, BOARD_HARDFAULT, halt, halt, halt, 0, 0, 0, 0,
+        preempt_svc,                         /* 11: SVCall */
+        halt, 0,
         preempt_pendsv,                      /* 14: PendSV */
         systick_entry,                       /* 15: SysTick */
+#if BOARD_SSE200
+        halt, halt, halt,                    /* IRQ 0..2 */
+        timer_entry,                         /* IRQ 3: the board timer */
+#else
         halt, halt, halt, halt, halt, halt, halt, halt, /* IRQ 0..7 */
         timer_entry,                         /* IRQ 8: the board timer */
+#endif
     },
 };

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Board support for test/preempt.c: SysTick (every Cortex-M) and one
- * peripheral timer (IRQ 8 on both boards: the CMSDK TIMER0 of QEMU's
- * mps2-an385, the nRF51 TIMER0 of the microbit), both counting QEMU's
- * virtual time, which -icount ties to the instruction count.
+ * peripheral timer (IRQ 8: the CMSDK TIMER0 of QEMU's mps2-an385, the nRF51
+ * TIMER0 of the microbit; IRQ 3: the SSE-200's TIMER0 of the mps2-an505,
+ * with BOARD_SSE200), both counting QEMU's virtual time, which -icount ties
+ * to the instruction count.
  */
 #ifndef PREEMPT_BOARD_H
 #define PREEMPT_BOARD_H
@@ -33,10 +34,12 @@ static inline void board_irq_restore(uint32_t primask)
     __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
 }
 
-/* Provided by the test: what the handlers do (preempt_timer and
- * preempt_pendsv default to a halt). */
+/* Provided by the test: what the handlers do (preempt_timer,
+ * preempt_pendsv and preempt_svc default to a halt).  preempt_systick is
+ * entered with the main stack's exception frame and LR = EXC_RETURN. */
 void preempt_systick(const uint32_t *frame);
 void preempt_timer(void);
 void preempt_pendsv(void);
+void preempt_svc(void);
 
 #endif

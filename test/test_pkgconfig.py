@@ -17,6 +17,8 @@ under QEMU, and proves that
   3. in the ELF, malloc is poolalloc_malloc (same address), libc's allocator
      is absent, and there is no sbrk, _sbrk or _sbrk_r (nor, by the linker's
      symbol trace, any reference to one).
+  4. the variable freertos_heap names the installed FreeRTOS heap source
+     (src/freertos/heap_poolalloc.c, doc/integration.md).
 
 Usage: test_pkgconfig.py --meson MESON --build-root DIR --prefix P --libdir L
          --pkg-config PROG --nm PROG --qemu-run cross/qemu-run.py
@@ -92,6 +94,13 @@ def main():
         def pkg_config(*flags):
             cmd = [a.pkg_config, '--define-variable=prefix=' + prefix] + list(flags) + ['poolalloc']
             return shlex.split(run(cmd, 'pkg-config', env=env).stdout), show(cmd)
+
+        # 4. The FreeRTOS heap, shipped as source.
+        heap, heap_cmd = pkg_config('--variable=freertos_heap')
+        if len(heap) != 1 or not os.path.isfile(heap[0]) or not heap[0].endswith('heap_poolalloc.c'):
+            sys.exit('FAIL: pkg-config --variable=freertos_heap names no installed heap_poolalloc.c:\n  $ %s\n  %s'
+                     % (heap_cmd, show(heap)))
+        print('$ %s\n  %s' % (heap_cmd, show(heap)))
 
         readme, readme_cmd = pkg_config('--static', '--libs', '--cflags')
         cflags, _ = pkg_config('--cflags')
