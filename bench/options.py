@@ -11,7 +11,7 @@ flavour, runs the workloads sized to that layout under single-step QEMU (bench/i
 prints one Markdown table: median / worst instructions of malloc and free
 over all workloads, the allocator's own flash and RAM in the malloc+free
 probe (from its link map), and the difference to the default build.  The
-options table of README.md quotes it.  Python 3 standard library only.
+options table of doc/performance.md ("What each option costs") quotes it.  Python 3 standard library only.
 """
 import argparse
 import os
