@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """What each option costs: instructions per malloc and free, and flash.
 
-    bench/options.py [--cross cross/thumbv7m-picolibc.txt] [--build-root DIR]
+    bench/options.py [--cross cross/thumbv7m-picolibc.txt] [--build-root DIR] [--jobs N]
 
 For the default options and then for each opt-in option alone, configures a
 build with the given cross file (reused when present), builds the bench
@@ -14,6 +14,7 @@ probe (from its link map), and the difference to the default build.  The
 options table of doc/performance.md ("What each option costs") quotes it.  Python 3 standard library only.
 """
 import argparse
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -53,10 +54,12 @@ def build(cross, root, name, args):
     return path
 
 
-def measure(path, nm, readelf):
+def measure(path, traces):
+    """The option's row: the workloads' calls (traced already) and its flash
+    and RAM in the malloc+free probe."""
     calls = []
     for w in WORKLOADS:
-        calls += itrace.run_traced(os.path.join(path, 'bench', 'bench_%s_poolalloc' % w), nm, None)['calls']
+        calls += traces[w]['calls']
     stats = itrace.by_category(calls)
     elf = os.path.join(path, 'bench', 'flash_mf_poolalloc')
     sections, _ = run.allocator_sections(elf + '.map', 'poolalloc')
@@ -70,10 +73,17 @@ def main():
     ap.add_argument('--build-root', default=os.path.join(ROOT, 'build-options'))
     ap.add_argument('--nm', default='arm-none-eabi-nm')
     ap.add_argument('--readelf', default='arm-none-eabi-readelf')
+    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
-    rows = []
-    for name, args in CONFIGS:
-        rows.append((name, measure(build(a.cross, a.build_root, name, args), a.nm, a.readelf)))
+    paths = [build(a.cross, a.build_root, name, args) for name, args in CONFIGS]
+    # Every (build, workload) image under single-step QEMU, one per core.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=a.jobs) as pool:
+        jobs = {(path, w): pool.submit(itrace.run_traced, os.path.join(path, 'bench', 'bench_%s_poolalloc' % w),
+                                       a.nm, None)
+                for path in paths for w in WORKLOADS}
+        traces = {key: job.result() for key, job in jobs.items()}
+    rows = [(name, measure(path, {w: traces[(path, w)] for w in WORKLOADS}))
+            for (name, _), path in zip(CONFIGS, paths)]
     base = rows[0][1]
     print('Option costs, %s (instructions per call including the call, all bench/ workloads; '
           'flash and RAM of the allocator in a malloc+free program, 9-pool default layout)\n'

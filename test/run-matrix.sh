@@ -7,6 +7,7 @@
 #   test/run-matrix.sh            all configurations, build dirs in build-matrix/
 #   test/run-matrix.sh host m3-picolibc   only those
 #   BUILD_ROOT=/tmp/m test/run-matrix.sh
+#   MATRIX_JOBS=1 test/run-matrix.sh   one configuration at a time (default 2)
 #   test/run-matrix.sh fuzz       only the bounded fuzzer run (FUZZ_SECONDS, default 45)
 #   test/run-matrix.sh docs       only the documented commands (test/doc_commands.py)
 #   test/run-matrix.sh integration   only the consumer projects (test/consumers/run.sh)
@@ -17,6 +18,8 @@ set -u
 cd "$(dirname "$0")/.."
 root=${BUILD_ROOT:-build-matrix}
 issue_layout='-Dpools=4:32,8:64,24:32,64:16,256:4'
+# The configurations that also run the suite 'build-independent'.
+independent_in='host m3-picolibc'
 
 configs=(
   "host|-Db_sanitize=address,undefined"
@@ -43,29 +46,27 @@ configs=(
   "m0-picolibc-checks-full|--cross-file cross/thumbv6m-picolibc.txt -Dchecks=full -Dstats=true"
 )
 
-passed=0
-failed=0
-only=("$@")
-for entry in "${configs[@]}"; do
-  name=${entry%%|*}
-  args=${entry#*|}
-  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then
-    continue
-  fi
-  dir=$root/$name
+# One configuration: configure, build, test.  Prints its report and ends
+# with a line "counts: PASSED FAILED" (run_configs reads it).
+run_config() {
+  local name=$1 args=$2 dir=$root/$1 ok xfail bad n field
   echo "=== $name: meson setup $args"
   rm -rf "$dir"
   # shellcheck disable=SC2086
-  mkdir -p "$root"
   if ! meson setup "$dir" $args >"$root/$name.setup.log" 2>&1; then
     echo "FAILED to configure $name:"; tail -20 "$root/$name.setup.log"
-    failed=$((failed + 1)); continue
+    echo "counts: 0 1"; return
   fi
   if ! meson compile -C "$dir" >"$dir/compile.log" 2>&1; then
     echo "FAILED to build $name:"; tail -30 "$dir/compile.log"
-    failed=$((failed + 1)); continue
+    echo "counts: 0 1"; return
   fi
-  meson test -C "$dir" --print-errorlogs >"$dir/test.log" 2>&1
+  # The suite 'build-independent' (the tuner's tests, the layout parser's,
+  # configure-time refusals, the trace round trip) gives the same result
+  # in every build: run it in the first host and cross configurations only.
+  local suites=(--no-suite build-independent)
+  if [[ " $independent_in " == *" $name "* ]]; then suites=(); fi
+  meson test -C "$dir" --print-errorlogs "${suites[@]}" >"$dir/test.log" 2>&1
   grep -E '^ *[0-9]+/[0-9]+ ' "$dir/test.log"
   ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir/test.log")
   xfail=$(sed -n 's/^Expected Fail: *\([0-9]*\).*/\1/p' "$dir/test.log")
@@ -79,8 +80,34 @@ for entry in "${configs[@]}"; do
   elif [ "$bad" -gt 0 ]; then
     grep -E '^FAIL|failed|Error' "$dir/test.log" | head -40
   fi
-  passed=$((passed + ${ok:-0} + ${xfail:-0}))
-  failed=$((failed + bad))
+  echo "counts: $((${ok:-0} + ${xfail:-0})) $bad"
+}
+
+# MATRIX_JOBS configurations at a time (default 2: one configuring or
+# linking while the other runs its tests keeps both cores busy), each
+# report printed whole as it ends.
+passed=0
+failed=0
+only=("$@")
+mkdir -p "$root"
+running=0
+for entry in "${configs[@]}"; do
+  name=${entry%%|*}
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then
+    continue
+  fi
+  if [ "$running" -ge "${MATRIX_JOBS:-2}" ]; then wait -n; running=$((running - 1)); fi
+  (run_config "$name" "${entry#*|}" >"$root/$name.report" 2>&1; grep -v '^counts: ' "$root/$name.report") &
+  running=$((running + 1))
+done
+wait
+for entry in "${configs[@]}"; do
+  report=$root/${entry%%|*}.report
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" ${entry%%|*} "* ]]; then continue; fi
+  ok=0 bad=1   # a report without its counts line: that configuration failed
+  read -r ok bad < <(sed -n 's/^counts: //p' "$report" 2>/dev/null)
+  passed=$((passed + ${ok:-0}))
+  failed=$((failed + ${bad:-1}))
 done
 
 # Static analysis of our own code, on the host build's compile database
