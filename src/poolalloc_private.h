@@ -224,6 +224,25 @@ void *pool_alloc_for(size_t size, void *caller);
 void *pool_alloc_in(unsigned region, size_t size, void *caller);
 #endif
 
+#if POOLALLOC_CHECKS >= POOL_CHECKS_FAST
+/* Is ptr, inside pool k, the start of one of the blocks the pool has handed
+ * out so far (a block boundary below `used`)?  O(1).  With a hardware
+ * divide: the quotient against `used`, then the remainder (one compare
+ * each); else the divide-free index, whose "no boundary" (UINT32_MAX) is
+ * never below `used`. */
+POOL_INLINE bool pool_is_handed_out(unsigned k, const void *ptr)
+{
+    uint32_t offset = (uint32_t)((const char *)ptr - pool_start(k));
+#if defined __ARM_FEATURE_IDIV
+    uint32_t block = (uint32_t)pool_block_size(k);
+    uint32_t index = offset / block;
+    return index < pool_used(k) && index * block == offset;
+#else
+    return pool_block_index(k, offset) < pool_used(k);
+#endif
+}
+#endif
+
 /*
  * The pool of a pointer given to free, realloc or malloc_usable_size, or
  * POOL_COUNT after reporting the fault: outside every pool (always); with
@@ -242,13 +261,10 @@ POOL_INLINE unsigned pool_of_valid_ptr(void *ptr, void *caller, bool must_be_liv
         return POOL_COUNT;
     }
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FAST
-    uint32_t index = pool_index_of_block(k, ptr);
-    if (index == UINT32_MAX) {
-        poolalloc_fault(POOLALLOC_FAULT_MISALIGNED_POINTER, ptr, caller);
-        return POOL_COUNT;
-    }
-    if (index >= pool_used(k)) {
-        poolalloc_fault(POOLALLOC_FAULT_UNALLOCATED_POINTER, ptr, caller);
+    if (!pool_is_handed_out(k, ptr)) {
+        poolalloc_fault(pool_index_of_block(k, ptr) == UINT32_MAX ? POOLALLOC_FAULT_MISALIGNED_POINTER
+                                                                  : POOLALLOC_FAULT_UNALLOCATED_POINTER,
+                        ptr, caller);
         return POOL_COUNT;
     }
 #endif

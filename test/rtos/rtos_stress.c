@@ -93,9 +93,18 @@ void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
     ownership_errors++;
 }
 
+/* One more on a counter several tasks raise: a task switch between the
+ * load and the store of a plain ++ would lose the other task's count. */
+static void count_shared(volatile unsigned *counter)
+{
+    taskENTER_CRITICAL();
+    ++*counter;
+    taskEXIT_CRITICAL();
+}
+
 void vApplicationMallocFailedHook(void)
 {
-    malloc_failed_hooks++;
+    count_shared(&malloc_failed_hooks);
 }
 
 void vApplicationStackOverflowHook(TaskHandle_t task, char *name)
@@ -337,7 +346,7 @@ static void worker_task(void *arg)
                 how = BY_PORT;
                 p = choice & 1u ? pvPortCalloc(1, size) : pvPortMalloc(size);
                 if (p == NULL)
-                    port_nulls++;
+                    count_shared(&port_nulls);
             }
             if (p == NULL) {
                 w->nulls++;
