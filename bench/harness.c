@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/text_append.h"
 #include "bench.h"
 
 #if BENCH_POOLALLOC
@@ -201,25 +202,9 @@ void *sbrk(ptrdiff_t increment)
 }
 #endif
 
-/* Append the decimal digits of `value` at `out`; returns the new end. */
-static char *append_unsigned(char *out, size_t value)
-{
-    char digits[12];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (n > 0)
-        *out++ = digits[--n];
-    return out;
-}
-
 static char *append_field(char *out, const char *name, size_t value)
 {
-    size_t len = strlen(name);
-    memcpy(out, name, len);
-    return append_unsigned(out + len, value);
+    return append_decimal(append_text(out, name), value);
 }
 
 int main(void)

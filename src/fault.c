@@ -31,39 +31,9 @@
 #include <unistd.h>
 
 #include "poolalloc_private.h"
+#include "text_append.h"
 
 #if POOLALLOC_FAULT_MESSAGE
-/* Append `text` at `out`; returns the new end. */
-static char *append_text(char *out, const char *text)
-{
-    size_t len = strlen(text);
-    memcpy(out, text, len);
-    return out + len;
-}
-
-/* Append the decimal digits of `value`; returns the new end. */
-static char *append_decimal(char *out, size_t value)
-{
-    char digits[3 * sizeof value];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (n > 0)
-        *out++ = digits[--n];
-    return out;
-}
-
-/* Append 0x and the hex digits of `value`; returns the new end. */
-static char *append_hex(char *out, uintptr_t value)
-{
-    out = append_text(out, "0x");
-    for (int shift = (int)(8 * sizeof value) - 4; shift >= 0; shift -= 4)
-        *out++ = "0123456789abcdef"[(value >> shift) & 0xf];
-    return out;
-}
-
 __attribute__((weak)) void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
 {
     char line[192];

@@ -60,13 +60,21 @@
 #define POOL_INLINE static inline __attribute__((always_inline))
 #endif
 
-/* A fact the generated tables guarantee, told to the compiler (no code):
- * it drops the tests the fact makes redundant. */
+/* A fact the generated tables guarantee.  On the target it is told to the
+ * compiler (no code): it drops the tests the fact makes redundant.  On the
+ * host (unit tests, sanitizers) it is an assertion, so that a generator bug
+ * stops a test instead of being undefined behaviour
+ * (test/broken/layout_out_of_range.py). */
+#if POOLALLOC_HOST_REGION
+#include <assert.h>
+#define POOL_ASSUME(fact) assert(fact)
+#else
 #define POOL_ASSUME(fact)                                                                          \
     do {                                                                                           \
         if (!(fact))                                                                               \
             __builtin_unreachable();                                                               \
     } while (0)
+#endif
 
 /* A relaxed load of one word of allocator state (a word access is atomic
  * on every target): C11 atomics on the host backend, a volatile load (read

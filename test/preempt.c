@@ -54,20 +54,6 @@ enum owner { FREE = 0, MAIN = 1, SYSTICK = 2, TIMER = 3 };
 
 static volatile unsigned pattern_errors;
 
-/* A misuse the allocator detects itself (a block freed twice in a row: what
- * a broken pop leads to) is counted with the ownership errors; the call is
- * refused and the test goes on. */
-static volatile unsigned allocator_faults;
-
-void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
-{
-    (void)kind;
-    (void)ptr;
-    (void)caller;
-    allocator_faults++;
-    ownership_errors++;
-}
-
 /* The layout, cached once: bookkeeping must stay cheap next to the
  * allocator calls, or the handlers would take longer than the intervals. */
 static size_t pool_count;

@@ -75,22 +75,13 @@ void rtos_delete(void *block);
 #define rtos_delete free
 #endif
 
-static volatile unsigned pattern_errors, allocator_faults, port_nulls, malloc_failed_hooks;
+static volatile unsigned pattern_errors, port_nulls, malloc_failed_hooks;
 
 /* A heap the test has found broken is not used any more: each context
  * stops before touching another block. */
 static bool broken(void)
 {
     return ownership_errors != 0 || pattern_errors != 0;
-}
-
-void poolalloc_fault(enum poolalloc_fault_kind kind, void *ptr, void *caller)
-{
-    (void)kind;
-    (void)ptr;
-    (void)caller;
-    allocator_faults++;
-    ownership_errors++;
 }
 
 /* One more on a counter several tasks raise: a task switch between the
