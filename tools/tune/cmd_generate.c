@@ -247,6 +247,8 @@ static int generate_regions(const struct trace *ts, struct gen_args *g, const ui
     }
     if (rc == 0)
         printf("\nall regions:\n");
+    for (unsigned r = 0; rc == 0 && fits && r < t->region_count; r++)
+        print_cost(&lays[r], t->regions[r].name, outs[r].fallback);
     for (unsigned r = 0; rc == 0 && r < t->region_count; r++)
         if (outs[r].needed > budget[r])
             printf("DOES NOT FIT: region %s needs at least %llu bytes, its budget is %llu\n", t->regions[r].name,
@@ -288,8 +290,11 @@ static int generate_traces(struct gen_args *g, struct trace *ts)
     /* One region: the output has no headings, the configure line is plain. */
     struct outcome out;
     int rc = generate_aligned(ts, g, budget[0], align[0], &out);
-    if (rc == 0 && out.layout.count > 0)
+    if (rc == 0 && out.layout.count > 0) {
+        printf("\n");
+        print_cost(&out.layout, NULL, out.fallback);
         print_configure(g, &ts[0], &out.layout);
+    }
     return rc;
 }
 
