@@ -244,9 +244,11 @@ void print_cost(const struct tune_layout *lay, const char *region, bool relies_o
            "doc/performance.md):\n");
     print_size_shape(&sh);
     print_pointer_shape(&sh);
-    if (extra) {
-        printf("  worst case: not modelled (poolalloc_malloc_in, and free's compare per region: "
-               "doc/performance.md, \"Several regions\")\n");
+    if (region != NULL) {
+        /* Measured for builds of one region only: several add a compare
+         * per region to free, and poolalloc_malloc_in for the others. */
+        printf("  worst case: not modelled for a build of several regions (doc/performance.md, "
+               "\"Several regions\")\n");
         return;
     }
     printf("  worst case, instructions per call: malloc %u, free %u with -Dfallback=true", on.malloc_worst,

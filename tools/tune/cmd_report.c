@@ -106,8 +106,9 @@ static int parse_report(int argc, char **argv, struct report_args *a)
 }
 
 /* --pools: the layout, whether the trace needs fallback on it, and its
- * lookup shape and worst case (print_cost).  0, or 1 (reported). */
-static int print_proposed_cost(const struct trace *t, const struct tune_layout *proposed)
+ * lookup shape and worst case (print_cost; region: NULL, or the region's
+ * name in a build of several).  0, or 1 (reported). */
+static int print_proposed_cost(const struct trace *t, const struct tune_layout *proposed, const char *region)
 {
     uint64_t failures[2];                /* replays with fallback off, on */
     for (int on = 0; on < 2; on++) {
@@ -127,14 +128,16 @@ static int print_proposed_cost(const struct trace *t, const struct tune_layout *
     else
         printf(": %s\n", spills ? "the trace relies on fallback there (a replay with fallback off fails)"
                                  : "serves the trace with fallback off");
-    print_cost(proposed, NULL, spills);
+    print_cost(proposed, region, spills);
     return 0;
 }
 
-/* The report of trace t (one region's): summary, histogram, the recorded
- * layout replayed, leaks, and the chart when asked for (with `proposed`
- * beside the recorded layout when not NULL).  0, or 1 (reported). */
-static int report_trace(const struct report_args *a, const struct trace *t, const struct tune_layout *proposed)
+/* The report of trace t (one region's, named `region` when the build has
+ * several): summary, histogram, the recorded layout replayed, leaks, and
+ * with `proposed` (--pools; NULL: none) its cost and, when asked for, the
+ * chart with it beside the recorded layout.  0, or 1 (reported). */
+static int report_trace(const struct report_args *a, const struct trace *t, const struct tune_layout *proposed,
+                        const char *region)
 {
     struct tune_model m;
     struct tune_layout lay;
@@ -154,7 +157,7 @@ static int report_trace(const struct report_args *a, const struct trace *t, cons
     print_histogram(&m);
     print_replay(t, &lay, &r);
     print_leaks(&m, t->pointer_size);
-    int rc = proposed != NULL ? print_proposed_cost(t, proposed) : 0;
+    int rc = proposed != NULL ? print_proposed_cost(t, proposed, region) : 0;
     if (rc == 0 && a->svg != NULL)
         rc = chart(a->svg, a->path, t, &lay, &r, proposed);
     tune_replay_free(&r);
@@ -206,7 +209,7 @@ static int report_regions(const struct report_args *a, const struct trace *t, in
             return 1;
         if (several)
             print_region_heading(t, r, only < 0 && r > 0);
-        int rc = report_trace(a, &sub, proposed != NULL ? &proposed[r] : NULL);
+        int rc = report_trace(a, &sub, proposed != NULL ? &proposed[r] : NULL, several ? t->regions[r].name : NULL);
         trace_free(&sub);
         if (rc != 0)
             return rc;

@@ -239,7 +239,8 @@ void tune_layout_shape(const struct tune_layout *lay, bool exact_size_table, str
 #define MALLOC_SPILL_FAIL 94u               /* fallback on: a failing malloc */
 #define SMALL_BLOCK_TAKE 4u                 /* a pool of pointer-sized blocks (no free mark) */
 #define SMALL_BLOCK_SPILL 7u
-#define SIZE_STEP 7u                        /* per correction step, per lookup */
+#define SIZE_STEP 7u                        /* fallback off: per correction step */
+#define SIZE_STEP_TWICE 15u                 /* fallback on: per correction step, two lookups */
 #define SIZE_COMPARE 3u                     /* fallback off: per compare beyond the first */
 #define SIZE_COMPARE_TWICE 4u               /* fallback on: two lookups */
 #define MAP_WORDS_LOOP 15u                  /* fallback on, more than 32 pools */
@@ -273,8 +274,8 @@ static unsigned malloc_cost(const struct tune_shape *sh, bool small, bool fallba
     /* A spill through the compares: a request for a pool above the limit,
      * not the last (which has no pool to spill into). */
     unsigned spill = MALLOC_SPILL + (small ? SMALL_BLOCK_SPILL : 0u) +
-                     max_u(2u * SIZE_STEP * steps, extra > 1 ? SIZE_COMPARE_TWICE * (extra - 1) : 0u);
-    unsigned fail = MALLOC_SPILL_FAIL + max_u(2u * SIZE_STEP * steps, SIZE_COMPARE_TWICE * extra);
+                     max_u(SIZE_STEP_TWICE * steps, extra > 1 ? SIZE_COMPARE_TWICE * (extra - 1) : 0u);
+    unsigned fail = MALLOC_SPILL_FAIL + max_u(SIZE_STEP_TWICE * steps, SIZE_COMPARE_TWICE * extra);
     return max_u(spill, fail) + map;
 }
 
