@@ -19,7 +19,7 @@ const size_t bench_libc_heap_budget = 65536u;
 static void *held[HELD_MAX];
 static uint32_t held_size[HELD_MAX];
 static const uint32_t fill_sizes[] = { 1, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 128, 192, 256, 384, 512, 768,
-                                       1024, 2048, 3000, 4096, 6000, 8192, 12000, 16384, 65536 };
+                                       1024, 2048, 3000, 4096, 6000, 8192, 12000, 16384, 20000, 32768, 65536 };
 
 void workload(void)
 {

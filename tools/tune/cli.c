@@ -240,8 +240,8 @@ void print_cost(const struct tune_layout *lay, const char *region, bool relies_o
     tune_layout_cost(lay, &sh, false, &off);
     if (region != NULL)
         printf("region %s: ", region);
-    printf("cost (a model of the default thumbv7m picolibc build, within 4 instructions of the measured: "
-           "doc/performance.md):\n");
+    printf("cost (a model of the default thumbv7m picolibc build, 0 to 4 instructions above the measured worst "
+           "on 16 layouts: doc/performance.md):\n");
     print_size_shape(&sh);
     print_pointer_shape(&sh);
     if (region != NULL) {

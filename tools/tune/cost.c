@@ -117,15 +117,15 @@ static void stable_sort(size_t *idx, size_t n, const int64_t *key)
  * reversed), within classes of decreasing natural alignment. */
 static void physical_order(const struct tune_layout *lay, unsigned kind, size_t *order)
 {
-    static int64_t key[POOLALLOC_TRACE_MAX_POOLS];
+    int64_t key[POOLALLOC_TRACE_MAX_POOLS];
+    for (size_t k = 0; k < lay->count; k++)
+        key[k] = (int64_t)(lay->block[k] * lay->capacity[k]) * (kind == 2 ? -1 : 1);
     size_t n = 0;
     for (uint64_t a = (uint64_t)1 << 63; a != 0; a >>= 1) {
         size_t cls[POOLALLOC_TRACE_MAX_POOLS], c = 0;
         for (size_t k = 0; k < lay->count; k++)
             if (tune_natural_align(lay->block[k]) == a)
                 cls[c++] = k;
-        for (size_t k = 0; k < lay->count; k++)
-            key[k] = (int64_t)(lay->block[k] * lay->capacity[k]) * (kind == 2 ? -1 : 1);
         if (kind != 0)
             stable_sort(cls, c, key);
         if (kind == 3 || kind == 4) {
@@ -217,9 +217,10 @@ void tune_layout_shape(const struct tune_layout *lay, bool exact_size_table, str
 /*
  * The model: instructions per call, the call included, of the default
  * thumbv7m picolibc build (GCC 12.2 -Os, sync=llsc, checks=fast), the
- * longest call bench/wl_drain.c makes on twelve layouts chosen to vary one
- * term at a time (bench/cost_calibrate.py; doc/performance.md, "The
- * tuner's cost model", has the table).  Interrupt retries are not included.
+ * longest call bench/wl_drain.c makes on sixteen layouts chosen to vary
+ * one term at a time (bench/cost_calibrate.py; doc/performance.md, "The
+ * tuner's cost model", has the table); where layouts disagree on a term,
+ * the largest.  Interrupt retries are not included.
  *
  * malloc: with fallback the longest is a spill that takes the next pool's
  * last block (it marks that pool empty), or a failing malloc; both look
@@ -239,12 +240,14 @@ void tune_layout_shape(const struct tune_layout *lay, bool exact_size_table, str
 #define MALLOC_SPILL_FAIL 94u               /* fallback on: a failing malloc */
 #define SMALL_BLOCK_TAKE 4u                 /* a pool of pointer-sized blocks (no free mark) */
 #define SMALL_BLOCK_SPILL 7u
-#define SIZE_STEP 7u                        /* fallback off: per correction step */
-#define SIZE_STEP_TWICE 15u                 /* fallback on: per correction step, two lookups */
+#define SIZE_STEP 7u                        /* fallback off: the first correction step */
+#define SIZE_STEP_MORE 4u                   /* fallback off: each further step */
+#define SIZE_STEP_TWICE 15u                 /* fallback on (two lookups): the first step */
+#define SIZE_STEP_TWICE_MORE 8u             /* fallback on: each further step */
 #define SIZE_COMPARE 3u                     /* fallback off: per compare beyond the first */
 #define SIZE_COMPARE_TWICE 4u               /* fallback on: two lookups */
 #define MAP_WORDS_LOOP 15u                  /* fallback on, more than 32 pools */
-#define MAP_WORD 8u                         /* per map word beyond two (not measured: the loop's body) */
+#define MAP_WORD 12u                        /* per map word beyond two */
 #define FREE_BASE 47u
 #define FREE_BASE_FALLBACK 59u
 #define SMALL_BLOCK_FREE 3u
@@ -253,9 +256,11 @@ void tune_layout_shape(const struct tune_layout *lay, bool exact_size_table, str
 #define TREE_COMPARE 3u
 #define WALK_PER_BLOCK 13u                  /* bench/wcet.py's static bound of free, per block */
 
+/* The most measured: the compiler's code for a compare varies by 3 or 4
+ * instructions from layout to layout (register pressure, block order). */
 static const unsigned addr_step_cost[2][MAX_ADDRESS_STEPS + 1] = {
-    { 0u, 6u, 13u },                        /* fallback off */
-    { 0u, 4u, 13u },                        /* fallback on */
+    { 0u, 7u, 13u },                        /* fallback off */
+    { 0u, 7u, 13u },                        /* fallback on */
 };
 
 static unsigned max_u(unsigned a, unsigned b)
@@ -263,19 +268,28 @@ static unsigned max_u(unsigned a, unsigned b)
     return a > b ? a : b;
 }
 
+/* The correction steps' instructions: the first costs more (the loop's
+ * set-up), `twice` on the spill path. */
+static unsigned steps_cost(unsigned steps, bool twice)
+{
+    if (steps == 0)
+        return 0;
+    return twice ? SIZE_STEP_TWICE + SIZE_STEP_TWICE_MORE * (steps - 1) : SIZE_STEP + SIZE_STEP_MORE * (steps - 1);
+}
+
 static unsigned malloc_cost(const struct tune_shape *sh, bool small, bool fallback)
 {
     unsigned steps = sh->size_steps, extra = sh->size_compares > 1 ? sh->size_compares - 1 : 0;
     if (!fallback)
         return max_u(MALLOC_TAKE + (small ? SMALL_BLOCK_TAKE : 0u), MALLOC_FAIL) +
-               max_u(SIZE_STEP * steps, SIZE_COMPARE * extra);
+               max_u(steps_cost(steps, false), SIZE_COMPARE * extra);
     size_t words = (sh->count + 31) / 32;
     unsigned map = words > 1 ? MAP_WORDS_LOOP + MAP_WORD * (unsigned)(words - 2) : 0u;
     /* A spill through the compares: a request for a pool above the limit,
      * not the last (which has no pool to spill into). */
     unsigned spill = MALLOC_SPILL + (small ? SMALL_BLOCK_SPILL : 0u) +
-                     max_u(SIZE_STEP_TWICE * steps, extra > 1 ? SIZE_COMPARE_TWICE * (extra - 1) : 0u);
-    unsigned fail = MALLOC_SPILL_FAIL + max_u(SIZE_STEP_TWICE * steps, SIZE_COMPARE_TWICE * extra);
+                     max_u(steps_cost(steps, true), extra > 1 ? SIZE_COMPARE_TWICE * (extra - 1) : 0u);
+    unsigned fail = MALLOC_SPILL_FAIL + max_u(steps_cost(steps, true), SIZE_COMPARE_TWICE * extra);
     return max_u(spill, fail) + map;
 }
 

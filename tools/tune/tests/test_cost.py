@@ -4,7 +4,7 @@
 
     test_cost.py TEST_TUNE_COST GEN_LAYOUT_PY
 
-For the layouts the cost model was measured on (bench/cost_calibrate.py,
+For the 16 layouts the cost model was measured on (bench/cost_calibrate.py,
 the issue's 9 x 48 and JSON fallback layouts among them) and 400 random
 ones (1 to 60 pools, blocks up to 64 KiB, alignments 8 and 16, capacities
 up to 300), the tuner's shape of the size lookup (table limit, granule,
@@ -35,6 +35,8 @@ NAMED = [
     '8:16,16:2,32:2,4096:64', '8:32,16:16,32:8,512:2,1024:2,2048:1,4096:1',
     '8:16,16:16,24:16,32:16,40:16,48:16,56:16,64:16,72:16,4000:1,8000:1,12000:1',
     ','.join('%d:4' % (8 * i) for i in range(1, 41)),
+    ','.join('%d:1' % (8 * i) for i in range(1, 18)) + ',8192:16', ','.join('%d:2' % (8 * i) for i in range(1, 101)),
+    '16:20,32:10,96:6,200:4,1504:2', '8:4,16:4,4096:2,8192:2,12288:1,16384:1,20480:1',
 ]
 failures = []
 
@@ -106,16 +108,16 @@ def cost(pools, fallback):
 
 
 # Measured (bench/cost_calibrate.py, doc/performance.md): the longest malloc
-# and free of the drain workload; the model may be above, by at most 4.
+# and free of the drain workload; the model may be above, by at most 4, never below.
 for pools, fallback, malloc, free in [(NAMED[0], 'true', 139, 63), (NAMED[1], 'true', 146, 67),
                                       (NAMED[0], 'false', 39, 53), (NAMED[1], 'false', 48, 57)]:
     m, f = cost(pools, fallback)
-    if not (malloc - 1 <= m <= malloc + 4 and free - 1 <= f <= free + 4):
+    if not (malloc <= m <= malloc + 4 and free <= f <= free + 4):
         failures.append('cost of %s, fallback %s: model malloc %d free %d, measured %d and %d'
                         % (pools, fallback, m, f, malloc, free))
 
 for f in failures:
     print('FAIL: ' + f)
-print('%d layouts compared (%d with the broken generator differing), %d failures'
-      % (checked, differ_when_broken, len(failures)))
+print('%d layouts, %d shapes compared (%d with the broken generator differing), %d failures'
+      % (len(layouts), checked, differ_when_broken, len(failures)))
 sys.exit(1 if failures else 0)

@@ -105,7 +105,7 @@ layout for a budget of 212 bytes:
   total 208 bytes (minimum 112): 184 in blocks, 24 in pool records; 4 of the budget unused
   replay of the trace on this layout, fallback off: 0 failures
 
-cost (a model of the default thumbv7m picolibc build, within 4 instructions of the measured: doc/performance.md):
+cost (a model of the default thumbv7m picolibc build, 0 to 4 instructions above the measured worst on 16 layouts: doc/performance.md):
   size lookup: sizes up to 16 by a 3-entry table (granule 8), 0 correction step(s); larger sizes: 1 compare(s)
   pointer lookup: 12-entry table (granule 16 bytes), 0 compare(s)
   worst case, instructions per call: malloc 139, free 59 with -Dfallback=true; malloc 39, free 47 with -Dfallback=false
@@ -125,7 +125,7 @@ layout for a budget of 200 bytes:
   total 168 bytes (minimum 112): 144 in blocks, 24 in pool records; 32 of the budget unused
   replay of the trace on this layout, fallback off: 0 failures
 
-cost (a model of the default thumbv7m picolibc build, within 4 instructions of the measured: doc/performance.md):
+cost (a model of the default thumbv7m picolibc build, 0 to 4 instructions above the measured worst on 16 layouts: doc/performance.md):
   size lookup: sizes up to 16 by a 3-entry table (granule 8), 0 correction step(s); larger sizes: 1 compare(s)
   pointer lookup: 9-entry table (granule 16 bytes), 0 compare(s)
   worst case, instructions per call: malloc 139, free 59 with -Dfallback=true; malloc 39, free 47 with -Dfallback=false
