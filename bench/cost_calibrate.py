@@ -70,9 +70,9 @@ def run(cmd, **kw):
 def measure(build, pools, fallback):
     run(['meson', 'configure', build, '-Dpools=' + pools, '-Dfallback=' + fallback])
     run(['ninja', '-C', build, 'bench/bench_drain_poolalloc', 'bench/wcet_probe'])
+    drain = os.path.join(build, 'bench', 'bench_drain_poolalloc')
     p = subprocess.run([sys.executable, os.path.join(HERE, 'itrace.py'), '--qemu-run',
-                        os.path.join(ROOT, 'cross', 'qemu-run.py'), os.path.join(build, 'bench', 'bench_drain_poolalloc')],
-                       capture_output=True, text=True)
+                        os.path.join(ROOT, 'cross', 'qemu-run.py'), drain], capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit('cost_calibrate: %s: the drain workload failed:\n%s%s' % (pools, p.stdout, p.stderr))
     out = p.stdout
