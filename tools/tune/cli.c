@@ -201,3 +201,63 @@ void print_replay_as(const char *title, bool fallback, const struct trace *t, co
         printf("  blocks the replay placed in another pool than the firmware did: %llu\n",
                (unsigned long long)r->disagreements);
 }
+
+/* The size lookup's shape, as configure prints it (src/gen_layout.py). */
+static void print_size_shape(const struct tune_shape *sh)
+{
+    if (sh->count == 1) {
+        printf("  size lookup: one pool, one compare\n");
+        return;
+    }
+    if (sh->size_entries == 0)
+        printf("  size lookup: %u compare(s)\n", sh->size_compares);
+    else
+        printf("  size lookup: sizes up to %llu by a %zu-entry table (granule %llu), %u correction step(s); "
+               "larger sizes: %u compare(s)\n", (unsigned long long)sh->size_limit, sh->size_entries,
+               (unsigned long long)1 << sh->size_shift, sh->size_steps, sh->size_compares);
+}
+
+static void print_pointer_shape(const struct tune_shape *sh)
+{
+    if (sh->count == 1)
+        printf("  pointer lookup: one pool, one compare\n");
+    else if (sh->addr_tree)
+        printf("  pointer lookup: compare tree, at most %u compares (%u pools smaller than a granule of a "
+               "256-entry table share one; each would cost a compare)\n", sh->tree_compares, sh->addr_steps);
+    else
+        printf("  pointer lookup: %zu-entry table (granule %llu bytes), %u compare(s)\n", sh->addr_entries,
+               (unsigned long long)1 << sh->addr_shift, sh->addr_steps);
+}
+
+void print_cost(const struct tune_layout *lay, const char *region, bool relies_on_fallback)
+{
+    struct tune_shape sh;
+    struct tune_cost on, off;
+    /* An extra region's size table is exact (src/gen_layout.py). */
+    bool extra = region != NULL && strcmp(region, POOLALLOC_TRACE_DEFAULT_REGION) != 0;
+    tune_layout_shape(lay, extra, &sh);
+    tune_layout_cost(lay, &sh, true, &on);
+    tune_layout_cost(lay, &sh, false, &off);
+    if (region != NULL)
+        printf("region %s: ", region);
+    printf("cost (a model of the default thumbv7m picolibc build, 0 to 4 instructions above the measured worst "
+           "on 16 layouts: doc/performance.md):\n");
+    print_size_shape(&sh);
+    print_pointer_shape(&sh);
+    if (region != NULL) {
+        /* Measured for builds of one region only: several add a compare
+         * per region to free, and poolalloc_malloc_in for the others. */
+        printf("  worst case: not modelled for a build of several regions (doc/performance.md, "
+               "\"Several regions\")\n");
+        return;
+    }
+    printf("  worst case, instructions per call: malloc %u, free %u with -Dfallback=true", on.malloc_worst,
+           on.free_worst);
+    if (relies_on_fallback)
+        printf(" (the layout relies on it)\n");
+    else
+        printf("; malloc %u, free %u with -Dfallback=false\n", off.malloc_worst, off.free_worst);
+    printf("  a free of a block that carries the free mark (misuse, or data equal to it) walks its pool's "
+           "list: up to %u x %llu instructions more\n", on.free_walk_per_block,
+           (unsigned long long)on.free_walk_blocks);
+}

@@ -84,6 +84,12 @@ void note(uint64_t count, const char *text);
  * entries (src/gen_layout.py: those of a region other than the default). */
 void print_layout_arg(FILE *f, const struct tune_layout *lay, const char *tag);
 
+/* The lookup shape of lay and the cost model's worst case (cost.c), with
+ * -Dfallback=true, and false too unless the layout relies on fallback;
+ * region: NULL for a build of one region, else the region's name (its
+ * shape only: the model is of one-region builds). */
+void print_cost(const struct tune_layout *lay, const char *region, bool relies_on_fallback);
+
 /* Header lines and integrity warnings of trace t (model m), read from path. */
 void print_trace_summary(const char *path, const struct trace *t, const struct tune_model *m);
 

@@ -13,6 +13,31 @@
 
 #include "generate.h"
 
+/* --no-spill-under PCT: true (said) when the exact layout o costs at most
+ * PCT % more than fallback layout fb, with the worst cases the cost
+ * model gives each (fb with -Dfallback=true, o with false). */
+static bool spill_not_worth(const struct gen_args *g, const struct tune_optimum *o, const struct tune_optimum *fb)
+{
+    struct tune_shape so, sf;
+    struct tune_cost co, cf;
+    tune_layout_shape(&o->layout, false, &so);
+    tune_layout_shape(&fb->layout, false, &sf);
+    tune_layout_cost(&o->layout, &so, false, &co);
+    tune_layout_cost(&fb->layout, &sf, true, &cf);
+    uint64_t more = o->total_bytes - fb->total_bytes;
+    bool take = more * 100u <= fb->total_bytes * (uint64_t)g->no_spill_under;
+    printf("the layout that needs no fallback costs %llu bytes (%.1f%%) more; worst case malloc %u, free %u "
+           "instructions with -Dfallback=false against %u and %u relying on fallback (cost model)\n",
+           (unsigned long long)more, percent(more, fb->total_bytes), co.malloc_worst, co.free_worst,
+           cf.malloc_worst, cf.free_worst);
+    if (take)
+        printf("using the layout that needs no fallback: at most %ld%% more (--no-spill-under; build it with "
+               "-Dfallback=false for that worst case)\n", g->no_spill_under);
+    else
+        printf("more than --no-spill-under %ld%%: ", g->no_spill_under);
+    return take;
+}
+
 /* The fallback-aware search's result beside the exact one; replaces *o
  * by it when it is cheaper and allowed.  True if *o relies on fallback now;
  * *failed when the search failed (reported). */
@@ -36,6 +61,8 @@ static bool consider_fallback(const struct trace *const *ts, const struct gen_ar
                g->no_fallback ? " (--no-fallback)" : ": it is no dearer");
         return false;
     }
+    if (g->no_spill_under >= 0 && spill_not_worth(g, o, &f.optimum))
+        return false;
     printf("using the layout relying on fallback, %llu bytes less (--no-fallback for the other; "
            "the firmware needs -Dfallback=true, the default)\n",
            (unsigned long long)(o->total_bytes - f.optimum.total_bytes));
@@ -247,6 +274,8 @@ static int generate_regions(const struct trace *ts, struct gen_args *g, const ui
     }
     if (rc == 0)
         printf("\nall regions:\n");
+    for (unsigned r = 0; rc == 0 && fits && r < t->region_count; r++)
+        print_cost(&lays[r], t->regions[r].name, outs[r].fallback);
     for (unsigned r = 0; rc == 0 && r < t->region_count; r++)
         if (outs[r].needed > budget[r])
             printf("DOES NOT FIT: region %s needs at least %llu bytes, its budget is %llu\n", t->regions[r].name,
@@ -288,8 +317,11 @@ static int generate_traces(struct gen_args *g, struct trace *ts)
     /* One region: the output has no headings, the configure line is plain. */
     struct outcome out;
     int rc = generate_aligned(ts, g, budget[0], align[0], &out);
-    if (rc == 0 && out.layout.count > 0)
+    if (rc == 0 && out.layout.count > 0) {
+        printf("\n");
+        print_cost(&out.layout, NULL, out.fallback);
         print_configure(g, &ts[0], &out.layout);
+    }
     return rc;
 }
 

@@ -3,7 +3,8 @@
  * poolalloc-tune report TRACE [--region NAME] [--svg FILE [--pools LAYOUT]]:
  * the trace summary, the histogram of requested sizes, the recorded layout
  * replayed with the allocator's rules, the blocks still allocated at the
- * end by caller, and the chart (svg.c); region by region for a trace with
+ * end by caller, the lookup shape and worst case of a --pools layout
+ * (cost.c) and the chart (svg.c); region by region for a trace with
  * several.
  */
 #include <stdio.h>
@@ -101,15 +102,42 @@ static int parse_report(int argc, char **argv, struct report_args *a)
     }
     if (a->path == NULL)
         return usage_error("%s", "report: no trace file given");
-    if (a->pools != NULL && a->svg == NULL)
-        return usage_error("%s", "report: --pools draws a layout in the chart: give --svg FILE too");
     return 0;
 }
 
-/* The report of trace t (one region's): summary, histogram, the recorded
- * layout replayed, leaks, and the chart when asked for (with `proposed`
- * beside the recorded layout when not NULL).  0, or 1 (reported). */
-static int report_trace(const struct report_args *a, const struct trace *t, const struct tune_layout *proposed)
+/* --pools: the layout, whether the trace needs fallback on it, and its
+ * lookup shape and worst case (print_cost; region: NULL, or the region's
+ * name in a build of several).  0, or 1 (reported). */
+static int print_proposed_cost(const struct trace *t, const struct tune_layout *proposed, const char *region)
+{
+    uint64_t failures[2];                /* replays with fallback off, on */
+    for (int on = 0; on < 2; on++) {
+        struct tune_replay r;
+        if (tune_replay(t, proposed, on != 0, false, 0, &r) != 0) {
+            fprintf(stderr, "poolalloc-tune: out of memory\n");
+            return 1;
+        }
+        failures[on] = r.failures - r.invalid;
+        tune_replay_free(&r);
+    }
+    bool spills = failures[0] > 0;
+    printf("\n--pools ");
+    print_layout_arg(stdout, proposed, NULL);
+    if (failures[1] > 0)
+        printf(": %llu requests of the trace fail there, even with fallback\n", (unsigned long long)failures[1]);
+    else
+        printf(": %s\n", spills ? "the trace relies on fallback there (a replay with fallback off fails)"
+                                 : "serves the trace with fallback off");
+    print_cost(proposed, region, spills);
+    return 0;
+}
+
+/* The report of trace t (one region's, named `region` when the build has
+ * several): summary, histogram, the recorded layout replayed, leaks, and
+ * with `proposed` (--pools; NULL: none) its cost and, when asked for, the
+ * chart with it beside the recorded layout.  0, or 1 (reported). */
+static int report_trace(const struct report_args *a, const struct trace *t, const struct tune_layout *proposed,
+                        const char *region)
 {
     struct tune_model m;
     struct tune_layout lay;
@@ -129,7 +157,9 @@ static int report_trace(const struct report_args *a, const struct trace *t, cons
     print_histogram(&m);
     print_replay(t, &lay, &r);
     print_leaks(&m, t->pointer_size);
-    int rc = a->svg != NULL ? chart(a->svg, a->path, t, &lay, &r, proposed) : 0;
+    int rc = proposed != NULL ? print_proposed_cost(t, proposed, region) : 0;
+    if (rc == 0 && a->svg != NULL)
+        rc = chart(a->svg, a->path, t, &lay, &r, proposed);
     tune_replay_free(&r);
     tune_model_free(&m);
     return rc;
@@ -179,7 +209,7 @@ static int report_regions(const struct report_args *a, const struct trace *t, in
             return 1;
         if (several)
             print_region_heading(t, r, only < 0 && r > 0);
-        int rc = report_trace(a, &sub, proposed != NULL ? &proposed[r] : NULL);
+        int rc = report_trace(a, &sub, proposed != NULL ? &proposed[r] : NULL, several ? t->regions[r].name : NULL);
         trace_free(&sub);
         if (rc != 0)
             return rc;

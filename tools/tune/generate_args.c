@@ -58,6 +58,14 @@ static const char *set_headroom(struct gen_args *g, uint64_t n)
     return NULL;
 }
 
+static const char *set_no_spill_under(struct gen_args *g, uint64_t n)
+{
+    if (n > 100000)
+        return "generate: --no-spill-under %s: at most 100000 (percent)";
+    g->no_spill_under = (long)n;
+    return NULL;
+}
+
 static const struct gen_option {
     const char *name;
     const char *(*set)(struct gen_args *g, uint64_t n);
@@ -66,6 +74,7 @@ static const struct gen_option {
     { "--max-pools", set_max_pools },
     { "--alignment", set_alignment },
     { "--headroom", set_headroom },
+    { "--no-spill-under", set_no_spill_under },
 };
 
 /* The option `arg` names (as "--name" or "--name=value"), or NULL. */
@@ -84,6 +93,7 @@ int parse_generate(int argc, char **argv, struct gen_args *g)
 {
     g->max_pools = POOLALLOC_TRACE_MAX_POOLS;
     g->headroom = -1;
+    g->no_spill_under = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--no-fallback") == 0) {

@@ -15,9 +15,10 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: poolalloc-tune report TRACE [--region NAME] [--svg FILE [--pools LAYOUT]]\n"
+    "usage: poolalloc-tune report TRACE [--region NAME] [--svg FILE] [--pools LAYOUT]\n"
     "       poolalloc-tune generate TRACE... [--heap-size SIZE] [--heap-size NAME=SIZE]... [--max-pools N]\n"
     "                               [--alignment A] [--alignment NAME=A]... [--headroom PCT] [--no-fallback]\n"
+    "                               [--no-spill-under PCT]\n"
     "       poolalloc-tune replay TRACE --pools LAYOUT [--fallback on|off] [--alignment A]\n"
     "       poolalloc-tune check TRACE... [--pools LAYOUT] [--margin PCT%] [--no-spill] [--fallback on|off]\n"
     "                            [--alignment A]\n"
@@ -34,9 +35,13 @@ static const char usage_text[] =
     "          --region NAME  only that region of a trace with several\n"
     "          --svg FILE   also draw each pool's occupancy over the trace (event\n"
     "                       axis, interrupt and failure markers, high water).\n"
-    "          --pools LAYOUT  draw this layout (e.g. generate's) beside the\n"
-    "                       recorded one, replayed on the same trace.\n"
-    "\n"
+    "          --pools LAYOUT  this layout's lookup shape and worst-case malloc and\n"
+    "                       free (the cost model), and with --svg its chart beside\n"
+    "                       the recorded one, replayed on the same trace.\n"
+    "\n";
+
+/* More of --help: generate and replay (ISO C's string length limit). */
+static const char usage_generate[] =
     "generate  the layout with the fewest bytes that serves every request of the\n"
     "          trace with no failure, and the meson configure line for it.  Two\n"
     "          searches: exact over layouts in which every request is served by the\n"
@@ -44,6 +49,8 @@ static const char usage_text[] =
     "          and over layouts that rely on fallback spilling (plain requests only;\n"
     "          every candidate verified by replaying the trace, with a lower bound no\n"
     "          such layout beats).  The cheaper is used unless --no-fallback.\n"
+    "          Prints the layout's lookup shape and worst-case instructions of malloc\n"
+    "          and free (a model of the default thumbv7m picolibc build).\n"
     "          A pool's capacity is the peak live count of the requests it serves;\n"
     "          each pool also costs the RAM of its state record, as the trace says\n"
     "          (8 bytes with the default options, 28 with -Dstats=true), counted in\n"
@@ -60,6 +67,9 @@ static const char usage_text[] =
     "                            NAME=A: region NAME's blocks are multiples of A (DMA\n"
     "                            buffers on whole cache lines: dma=32)\n"
     "          --no-fallback     only layouts that work with -Dfallback=false\n"
+    "          --no-spill-under PCT  the layout that works with -Dfallback=false\n"
+    "                            when it costs at most PCT% more RAM (its malloc's\n"
+    "                            worst case is about a third: the cost model)\n"
     "          --headroom PCT    spare blocks = PCT% of each pool's peak (rounded up),\n"
     "                            leaving the rest of the budget unused; 0 = the bare\n"
     "                            optimum (default: fill the budget)\n"
@@ -112,6 +122,7 @@ static const char usage_regions[] =
 static int print_help(void)
 {
     fputs(usage_text, stdout);
+    fputs(usage_generate, stdout);
     fputs(usage_check, stdout);
     fputs(usage_regions, stdout);
     return 0;

@@ -279,6 +279,43 @@ int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fa
                 bool compare_addresses, size_t max_samples, struct tune_replay *r);
 void tune_replay_free(struct tune_replay *r);
 
+/* ---- Cost (cost.c): the lookup shape and worst-case instructions -------- */
+
+/* The lookups src/gen_layout.py generates for a layout (its _size_lookup
+ * and _address_lookup, ported; configure prints the same). */
+struct tune_shape {
+    size_t count;                /* pools */
+    /* size -> pool: sizes up to size_limit by a size_entries-entry table at
+     * granule 2^size_shift with size_steps correction compares; larger
+     * sizes one compare per block above the limit (size_compares, the
+     * last doubling as the too-large test).  count 1: one compare. */
+    uint64_t size_limit;
+    unsigned size_shift, size_steps, size_compares;
+    size_t size_entries;
+    /* pointer -> pool: an addr_entries-entry table at granule 2^addr_shift
+     * and addr_steps compares, or (addr_tree) a compare tree of
+     * tree_compares compares, addr_steps pool starts sharing a granule. */
+    bool addr_tree;
+    unsigned addr_shift, addr_steps, tree_compares;
+    size_t addr_entries;
+};
+
+/* The shape of lay's lookups; exact_size_table: an extra region's (no
+ * correction step allowed). */
+void tune_layout_shape(const struct tune_layout *lay, bool exact_size_table, struct tune_shape *sh);
+
+/* The model's worst-case instructions per call, the call included, of the
+ * default thumbv7m picolibc build (GCC -Os, sync=llsc, checks=fast, no
+ * stats) with -Dfallback as given.  free_walk: what checks=fast's
+ * confirming walk adds to free per block of the largest pool, when the
+ * freed block's second word equals the free mark (a misuse, or user data
+ * that matches it by chance). */
+struct tune_cost {
+    unsigned malloc_worst, free_worst, free_walk_per_block;
+    uint64_t free_walk_blocks;   /* the largest capacity */
+};
+void tune_layout_cost(const struct tune_layout *lay, const struct tune_shape *sh, bool fallback, struct tune_cost *c);
+
 /* ---- Peak tree (peak_tree.c): range add, each leaf's historic maximum ---- */
 
 struct peak_tree {

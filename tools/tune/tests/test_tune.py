@@ -105,6 +105,12 @@ layout for a budget of 212 bytes:
   total 208 bytes (minimum 112): 184 in blocks, 24 in pool records; 4 of the budget unused
   replay of the trace on this layout, fallback off: 0 failures
 
+cost (a model of the default thumbv7m picolibc build, 0 to 4 instructions above the measured worst on 16 layouts: doc/performance.md):
+  size lookup: sizes up to 16 by a 3-entry table (granule 8), 0 correction step(s); larger sizes: 1 compare(s)
+  pointer lookup: 12-entry table (granule 16 bytes), 0 compare(s)
+  worst case, instructions per call: malloc 139, free 59 with -Dfallback=true; malloc 39, free 47 with -Dfallback=false
+  a free of a block that carries the free mark (misuse, or data equal to it) walks its pool's list: up to 13 x 9 instructions more
+
 meson configure -Dpools=8:9,16:4,24:2 BUILDDIR
 """
 
@@ -118,6 +124,12 @@ layout for a budget of 200 bytes:
      2       24      1         2        48        50.0%
   total 168 bytes (minimum 112): 144 in blocks, 24 in pool records; 32 of the budget unused
   replay of the trace on this layout, fallback off: 0 failures
+
+cost (a model of the default thumbv7m picolibc build, 0 to 4 instructions above the measured worst on 16 layouts: doc/performance.md):
+  size lookup: sizes up to 16 by a 3-entry table (granule 8), 0 correction step(s); larger sizes: 1 compare(s)
+  pointer lookup: 9-entry table (granule 16 bytes), 0 compare(s)
+  worst case, instructions per call: malloc 139, free 59 with -Dfallback=true; malloc 39, free 47 with -Dfallback=false
+  a free of a block that carries the free mark (misuse, or data equal to it) walks its pool's list: up to 13 x 6 instructions more
 
 meson configure -Dpools=8:6,16:3,24:2 BUILDDIR
 """
@@ -208,6 +220,24 @@ def main():
           and 'using the layout that needs no fallback (--no-fallback)' in p.stdout
           and 'total 1416 bytes (minimum 1416)' in p.stdout
           and 'replay of the trace on this layout, fallback off: 0 failures' in p.stdout, p.stdout + p.stderr)
+    # --no-spill-under PCT: the exact layout (1416 bytes) is 240 bytes, 20.4 %,
+    # dearer than the fallback one (1176): taken at 21 %, not at 20 %; the
+    # cost model's worst cases of both printed.
+    p = run('generate', sample, '--heap-size', '8K', '--headroom', '0', '--no-spill-under', '21')
+    check('--no-spill-under 21: the exact layout, the worst cases compared', p.returncode == 0
+          and 'the layout that needs no fallback costs 240 bytes (20.4%) more; worst case malloc 39, free 47 '
+              'instructions with -Dfallback=false against 139 and 59 relying on fallback (cost model)\n' in p.stdout
+          and 'using the layout that needs no fallback: at most 21% more (--no-spill-under' in p.stdout
+          and 'total 1416 bytes (minimum 1416)' in p.stdout
+          and 'replay of the trace on this layout, fallback off: 0 failures' in p.stdout
+          and 'malloc 39, free 47 with -Dfallback=false\n' in p.stdout, p.stdout + p.stderr)
+    p = run('generate', sample, '--heap-size', '8K', '--headroom', '0', '--no-spill-under', '20')
+    check('--no-spill-under 20: the fallback layout', p.returncode == 0
+          and 'more than --no-spill-under 20%: using the layout relying on fallback, 240 bytes less' in p.stdout
+          and 'total 1176 bytes (minimum 1176)' in p.stdout
+          and 'malloc 139, free 59 with -Dfallback=true (the layout relies on it)\n' in p.stdout, p.stdout + p.stderr)
+    p = run('generate', sample, '--no-spill-under', '100001')
+    check('--no-spill-under 100001: exit 2', p.returncode == 2 and 'at most 100000' in p.stderr, p.stderr)
     p = run('--help')
     check('--help', p.returncode == 0 and p.stdout.startswith('usage: poolalloc-tune report'), p.stdout)
 
@@ -356,8 +386,23 @@ def svg_details(tmp, crafted):
     check('svg: interrupt markers', 'irq' in classes, repr(classes))
     check('svg: failure markers (the recorded layout fails 3)', 'failure' in classes, repr(classes))
     check('svg: a high-water line per pool of both layouts', classes.count('high-water') == 6, repr(classes))
+    # Without --svg, --pools gives the layout's lookup shape and worst case
+    # (the cost model, test_cost.py), and whether the trace needs fallback.
     p = run('report', crafted, '--pools', '8:4')
-    check('report --pools without --svg: exit 2', p.returncode == 2 and '--svg' in p.stderr, p.stderr)
+    check('report --pools 8:4: fails even with fallback, one pool',
+          p.returncode == 0 and '\n--pools 8:4: 6 requests of the trace fail there, even with fallback\n' in p.stdout
+          and '  size lookup: one pool, one compare\n' in p.stdout and 'malloc 56, free 41 with -Dfallback=true' in p.stdout,
+          p.stdout + p.stderr)
+    p = run('report', crafted, '--pools', '8:2,16:2,32:1')
+    check('report --pools 8:2,16:2,32:1 (the recorded layout): 3 failures, its shape',
+          p.returncode == 0 and 'the trace relies on fallback there' not in p.stdout
+          and 'fail there, even with fallback' in p.stdout and 'pointer lookup: 3-entry table (granule 32 bytes)' in p.stdout,
+          p.stdout + p.stderr)
+    p = run('report', crafted, '--pools', '8:9,16:4,24:2')
+    check('report --pools 8:9,16:4,24:2: serves with fallback off, both worst cases',
+          p.returncode == 0 and '--pools 8:9,16:4,24:2: serves the trace with fallback off\n' in p.stdout
+          and 'malloc 139, free 59 with -Dfallback=true; malloc 39, free 47 with -Dfallback=false' in p.stdout,
+          p.stdout + p.stderr)
 
 
 def argument_errors(crafted):
@@ -441,9 +486,10 @@ def sections(text):
 
 
 def without_configure(text):
-    """generate's output without its final meson configure line (and the
-    blank line before it): what a region's section holds."""
-    return re.sub(r'\n\nmeson configure [^\n]*\n$', '\n', text)
+    """generate's output without its cost block and final meson configure
+    line (and the blank lines before them): what a region's section holds
+    (a build of several regions gives the costs after "all regions:")."""
+    return re.sub(r'\n\ncost \(a model [^\n]*\n(  [^\n]*\n)*\nmeson configure [^\n]*\n$', '\n', text)
 
 
 def configure_line(text):
