@@ -56,7 +56,7 @@ bool pool_block_is_live(unsigned k, const void *ptr)
 /* Fill a freed block of pool k with poison, its link word excepted.  O(block). */
 static void poison_block(unsigned k, void *ptr)
 {
-    pool_word_t *word = (pool_word_t *)(void *)((char *)ptr + POOL_POISON_FROM);
+    pool_word_t *word = (pool_word_t *)(void *)((char *)ptr + POOL_FREE_LINK_BYTES);
     pool_word_t *end = (pool_word_t *)(void *)((char *)ptr + pool_block_size(k));
     while (word < end)
         *word++ = poison_word;
@@ -65,42 +65,13 @@ static void poison_block(unsigned k, void *ptr)
 /* Is the poison of free block `ptr` of pool k intact?  O(block). */
 static bool poison_intact(unsigned k, const void *ptr)
 {
-    const pool_word_t *word = (const pool_word_t *)(const void *)((const char *)ptr + POOL_POISON_FROM);
+    const pool_word_t *word = (const pool_word_t *)(const void *)((const char *)ptr + POOL_FREE_LINK_BYTES);
     const pool_word_t *end = (const pool_word_t *)(const void *)((const char *)ptr + pool_block_size(k));
     while (word < end)
         if (*word++ != poison_word)
             return false;
     return true;
 }
-
-#if !POOLALLOC_SYNC_C11
-/* Rebuild pool k's free list from the allocated bits: every block handed
- * out so far whose bit is clear, in address order.  Everything is masked while it
- * runs.  O(capacity). */
-static void rebuild_free_list(unsigned k)
-{
-    uint32_t saved = pool_lock_all();
-    struct pool_state *state = &pool_heap.state[k];
-    struct free_block *head = NULL;
-    for (size_t index = state->used; index-- > 0;) {
-        if ((pool_live_bits[k][index / 32u] & bit_of((uint32_t)index)) == 0) {
-            struct free_block *block = (struct free_block *)(void *)pool_block_at(k, index);
-            block->next = head;
-            head = block;
-        }
-    }
-    state->free = head;
-    pool_unlock_all(saved);
-}
-#else
-/* The host backend's links are not in the blocks: nothing to repair. */
-static void rebuild_free_list(unsigned k)
-{
-    (void)k;
-}
-#endif
-
-
 
 void *pool_take_checked(unsigned k, unsigned *took, void *caller)
 {
@@ -111,7 +82,7 @@ void *pool_take_checked(unsigned k, unsigned *took, void *caller)
             return NULL;
         if (block == POOL_TAKE_CORRUPT) {
             poolalloc_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, pool_free_head(k), caller);
-            rebuild_free_list(k);
+            pool_free_list_rebuild(k, pool_live_bits[k]);
             continue;
         }
         uint32_t index = pool_index_of_block(k, block);
@@ -120,7 +91,7 @@ void *pool_take_checked(unsigned k, unsigned *took, void *caller)
              * keeps it; the list is rebuilt without it. */
             count_give(k); /* undo the take that handed out an allocated block */
             poolalloc_fault(POOLALLOC_FAULT_FREE_LIST_CORRUPT, block, caller);
-            rebuild_free_list(k);
+            pool_free_list_rebuild(k, pool_live_bits[k]);
             continue;
         }
         if ((*took & POOL_TOOK_RECYCLED) != 0 && !poison_intact(k, block))
@@ -143,33 +114,31 @@ bool pool_give_checked(unsigned k, void *ptr, void *caller)
 }
 #endif
 
+/* Is `entry` one of the first `used` blocks of pool k?  O(1) (one divide). */
+static bool is_used_block(unsigned k, const char *entry, size_t used)
+{
+    return entry >= pool_start(k) && entry < pool_block_at(k, used) &&
+           (size_t)(entry - pool_start(k)) % pool_block_size(k) == 0;
+}
+
 #if POOLALLOC_CHECKS == POOL_CHECKS_FAST
 /* Walk pool k's free list for `ptr`, at most as many links as blocks were
  * handed out; a link outside the pool ends the walk (a damaged list is
- * poolalloc_check()'s to report).  Everything is stopped meanwhile on the
- * backends that keep the links in the blocks.  O(capacity). */
+ * poolalloc_check()'s to report).  Everything the backend can stop is
+ * stopped meanwhile (pool_lock_all).  O(capacity). */
 bool pool_free_list_holds(unsigned k, const void *ptr)
 {
     size_t limit = pool_used(k);
     bool found = false;
-#if POOLALLOC_SYNC_C11
-    uint32_t index = pool_index_of_block(k, ptr);
-    uint32_t next = (uint32_t)atomic_load_explicit(&pool_heap.state[k].head, memory_order_acquire);
-    for (; next != 0 && next - 1 < limit && !found; limit--) {
-        found = next - 1 == index;
-        next = atomic_load_explicit(&pool_next_index[k][next - 1], memory_order_relaxed);
-    }
-#else
     uint32_t saved = pool_lock_all();
     const char *start = pool_start(k), *end = pool_end(k);
     for (const char *b = pool_free_head(k); b != NULL && !found && limit > 0; limit--) {
         if (b < start || b >= end)
             break;
         found = b == (const char *)ptr;
-        b = (const char *)((const struct free_block *)(const void *)b)->next;
+        b = pool_free_next(k, b);
     }
     pool_unlock_all(saved);
-#endif
     return found;
 }
 #endif
@@ -184,15 +153,6 @@ static bool violation(struct poolalloc_check_result *result, enum poolalloc_faul
     return false;
 }
 
-#if !POOLALLOC_SYNC_C11
-/* Is `entry` one of the first `used` blocks of pool k?  O(1) (one divide). */
-static bool is_used_block(unsigned k, const char *entry, size_t used)
-{
-    return entry >= pool_start(k) && entry < pool_block_at(k, used) &&
-           (size_t)(entry - pool_start(k)) % pool_block_size(k) == 0;
-}
-#endif
-
 /* Check pool k; *in_use receives its blocks in use.  O(capacity), plus the
  * poison with checks=full. */
 static bool check_pool(unsigned k, struct poolalloc_check_result *result, size_t *in_use)
@@ -201,19 +161,9 @@ static bool check_pool(unsigned k, struct poolalloc_check_result *result, size_t
     if (high_water > pool_capacity(k))
         return violation(result, POOLALLOC_FAULT_EDGE_CORRUPT, k, pool_block_at(k, high_water));
     size_t free_count = 0;
-#if POOLALLOC_SYNC_C11
-    uint32_t next = (uint32_t)atomic_load_explicit(&pool_heap.state[k].head, memory_order_acquire);
-    while (next != 0) {
-        char *entry = next - 1 < high_water ? pool_block_at(k, next - 1) : NULL;
-        if (entry == NULL)
-            return violation(result, POOLALLOC_FAULT_FREE_LIST_CORRUPT, k, NULL);
-        next = atomic_load_explicit(&pool_next_index[k][next - 1], memory_order_relaxed);
-#else
-    for (struct free_block *block = pool_free_head(k); block != NULL; block = block->next) {
-        char *entry = (char *)block;
+    for (char *entry = pool_free_head(k); entry != NULL; entry = pool_free_next(k, entry)) {
         if (!is_used_block(k, entry, high_water))
             return violation(result, POOLALLOC_FAULT_FREE_LIST_CORRUPT, k, entry);
-#endif
         if (free_count == high_water)
             return violation(result, POOLALLOC_FAULT_FREE_LIST_CYCLE, k, entry);
 #if POOLALLOC_CHECKS >= POOL_CHECKS_FULL

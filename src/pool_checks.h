@@ -94,14 +94,9 @@ POOL_INLINE uint32_t pool_index_of_block(unsigned k, const void *ptr)
 /* One bit per block, set while the block is allocated (gen_layout.py). */
 extern pool_bits_t *const pool_live_bits[POOL_COUNT];
 
-/* Freed blocks are filled with this byte, after the free-list link on the
- * backends that keep the link in the block. */
+/* Freed blocks are filled with this byte, after the backend's link
+ * (POOL_FREE_LINK_BYTES, src/sync.h). */
 #define POOL_POISON_BYTE 0xa5u
-#if POOLALLOC_SYNC_C11
-#define POOL_POISON_FROM 0u
-#else
-#define POOL_POISON_FROM sizeof(struct free_block)
-#endif
 /* What pool_take() returns when the head block's link is not a valid block. */
 #define POOL_TAKE_CORRUPT ((void *)(uintptr_t)1)
 

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The statistics of a take and a give, written once on top of the backend's
- * counter primitives (counter_add, counter_raise): each update is atomic on
- * its own, as the backend makes it.  Included by every sync backend after
- * those primitives and its state record.  The irq and none backends update
+ * counter primitives (counter_add, counter_raise, declared by src/sync.h):
+ * each update is atomic on its own, as the backend makes it.  Included by
+ * every sync backend once its struct pool_state is complete (the state
+ * array of src/pool_heap.h needs it).  The irq and none backends update
  * in-line inside their critical section instead (src/sync_masked.h); they
  * use these only on the rare paths of src/checks.c.  O(1).
  */
 #ifndef POOL_COUNTS_H
 #define POOL_COUNTS_H
+
+#include "pool.h"
+#include "pool_heap.h"
+#include "pool_stats.h"
+#include "sync.h"
 
 POOL_INLINE void count_take(unsigned k)
 {

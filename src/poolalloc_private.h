@@ -27,14 +27,10 @@
 #include "pool_stats.h"
 
 /*
- * The sync backend defines pool_take(k, &took) and pool_give(k, ptr),
- * pool_used(k), pool_free_head(k) and pool_count_free(k, limit), the atomic
- * helpers counter_add(counter, delta) (returns the new value),
- * counter_raise(counter, value) (a maximum), bits_fetch_and /
- * bits_fetch_or (checks=full; return the old word), and except for c11,
- * pool_lock_all() / pool_unlock_all() (everything stopped: for the rare
- * repair and snapshot paths only).  A test may substitute a deliberately
- * broken backend (POOLALLOC_TEST_SYNC, test/broken/).
+ * The sync backend: what it defines is the contract of src/sync.h (take and
+ * give, the word atomics, the walk and repair primitives).  A test may
+ * substitute a deliberately broken backend (POOLALLOC_TEST_SYNC,
+ * test/broken/).
  */
 #if defined POOLALLOC_TEST_SYNC
 #include POOLALLOC_TEST_SYNC
@@ -50,6 +46,9 @@
 #include "sync_none.h"
 #else
 #error "no sync backend selected (poolalloc_config.h)"
+#endif
+#if !defined POOL_SYNC_LOCK_FREE || !defined POOL_FREE_LINK_BYTES
+#error "the sync backend does not define POOL_SYNC_LOCK_FREE and POOL_FREE_LINK_BYTES (src/sync.h)"
 #endif
 
 /*

@@ -8,13 +8,13 @@
  * counter except bytes_in_use and the peak only grows (a reset records
  * baselines), and every operation bumps at least one of allocs, frees,
  * fails or oom_count.  So:
- *  - sync=irq / lock: copy with interrupts masked or under the lock (one pass);
- *  - sync=llsc / c11: copy (each pool's counters before its high-water
+ *  - backends that stop the others (POOL_SYNC_LOCK_FREE 0, src/sync.h: irq,
+ *    lock, none): copy with everything stopped (pool_lock_all), one pass;
+ *  - lock-free backends (llsc, c11): copy (each pool's counters before its high-water
  *    count, the peak last, so an operation that lands in between is caught
  *    by its counter),
  *    then sum the counters again; an unchanged sum means no operation ran
- *    during the copy.  Up to SNAPSHOT_TRIES passes;
- *  - sync=none: one pass.
+ *    during the copy.  Up to SNAPSHOT_TRIES passes.
  * bytes_in_use is derived from the pools, and the peak is raised to it, so
  * the copy always satisfies in_use <= high_water and bytes <= peak.
  * Complexity: O(POOL_COUNT) per pass.
@@ -23,7 +23,7 @@
 
 #define SNAPSHOT_TRIES 8
 
-#if POOLALLOC_STATS && (POOLALLOC_SYNC_LLSC || POOLALLOC_SYNC_C11)
+#if POOLALLOC_STATS && POOL_SYNC_LOCK_FREE
 /* Sum of every growing counter: changes whenever any operation ran. */
 static size_t operations_sum(void)
 {
@@ -86,13 +86,10 @@ bool poolalloc_stats(struct poolalloc_stats *totals, struct poolalloc_pool_stats
 #if !POOLALLOC_STATS
     (void)copy_once(totals, pools, max_pools);
     return false;
-#elif POOLALLOC_SYNC_IRQ || POOLALLOC_SYNC_LOCK
+#elif !POOL_SYNC_LOCK_FREE
     uint32_t saved = pool_lock_all();
     (void)copy_once(totals, pools, max_pools);
     pool_unlock_all(saved);
-    return true;
-#elif POOLALLOC_SYNC_NONE
-    (void)copy_once(totals, pools, max_pools);
     return true;
 #else
     for (int attempt = 0; attempt < SNAPSHOT_TRIES; attempt++) {

@@ -21,6 +21,11 @@
 
 #include "pool_checks.h"
 #include "pool_stats.h"
+#include "sync.h"
+
+/* Threads are never stopped (src/sync.h); no link lives in a block. */
+#define POOL_SYNC_LOCK_FREE 1
+#define POOL_FREE_LINK_BYTES 0u
 
 /* The state of a pool (this backend's own: the links are not in the blocks). */
 struct pool_state {
@@ -44,6 +49,39 @@ POOL_INLINE void *pool_free_head(unsigned k)
 {
     uint32_t first = (uint32_t)atomic_load_explicit(&pool_heap.state[k].head, memory_order_acquire);
     return first == 0 ? NULL : pool_block_at(k, first - 1);
+}
+
+/* The block after `block` on pool k's list (from the side table), or
+ * NULL; an index past the pool gives the pool's end, which no caller takes
+ * for a block.  O(1). */
+POOL_INLINE void *pool_free_next(unsigned k, const void *block)
+{
+    size_t index = (size_t)((const char *)block - pool_start(k)) / pool_block_size(k);
+    uint32_t next = atomic_load_explicit(&pool_next_index[k][index], memory_order_relaxed);
+    if (next == 0)
+        return NULL;
+    return next - 1u < pool_capacity(k) ? pool_block_at(k, next - 1u) : pool_end(k);
+}
+
+/* Threads cannot be stopped: the walks read only atomics (the side table
+ * and the heads), which is safe while others run.  O(1). */
+POOL_INLINE uint32_t pool_lock_all(void)
+{
+    return 0;
+}
+
+POOL_INLINE void pool_unlock_all(uint32_t saved)
+{
+    (void)saved;
+}
+
+/* Nothing to repair: a write to a freed block cannot reach the side table,
+ * and a block is put on the list only by a give its allocated bit let
+ * through (checks=full).  O(1). */
+POOL_INLINE void pool_free_list_rebuild(unsigned k, const pool_bits_t *live)
+{
+    (void)k;
+    (void)live;
 }
 
 /* *counter += delta; returns the new value. */

@@ -14,6 +14,11 @@
 #ifndef SYNC_IRQ_H
 #define SYNC_IRQ_H
 
+#include "sync.h"
+
+/* src/sync.h: pool_lock_all() masks interrupts. */
+#define POOL_SYNC_LOCK_FREE 0
+
 #include <stdint.h>
 
 #include "primask.h"

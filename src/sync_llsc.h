@@ -27,6 +27,11 @@
 #ifndef SYNC_LLSC_H
 #define SYNC_LLSC_H
 
+#include "sync.h"
+
+/* src/sync.h: interrupts are never masked on the hot path. */
+#define POOL_SYNC_LOCK_FREE 1
+
 #include "pool_checks.h"
 #include "pool_list.h"
 #include "primask.h"

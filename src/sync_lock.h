@@ -20,6 +20,11 @@
 #ifndef SYNC_LOCK_H
 #define SYNC_LOCK_H
 
+#include "sync.h"
+
+/* src/sync.h: pool_lock_all() takes the firmware's lock. */
+#define POOL_SYNC_LOCK_FREE 0
+
 #include <stdint.h>
 
 #include "poolalloc.h"

@@ -7,6 +7,11 @@
 #ifndef SYNC_NONE_H
 #define SYNC_NONE_H
 
+#include "sync.h"
+
+/* src/sync.h: nothing else runs. */
+#define POOL_SYNC_LOCK_FREE 0
+
 #include "sync_masked.h"
 
 /* *counter += delta; returns the new value. */
