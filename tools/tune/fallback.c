@@ -92,7 +92,7 @@
 #define SEARCH_RECORDS 20000000u    /* step 4 */
 #define EXHAUST_CANDIDATES 64u      /* step 5 only with this many candidate blocks at most */
 #define EXHAUST_RECORDS 100000000u  /* step 5 */
-#define EXHAUST_TABLE (1u << 22)    /* entries of step 5's table of least costs at most */
+#define EXHAUST_TABLE (1u << 18)    /* entries of step 5's table of least costs at most */
 
 static int out_of_memory(char *err, size_t err_len)
 {
@@ -529,8 +529,9 @@ static void move_drop(struct tune_layout *lay, size_t k)
     lay->count--;
 }
 
-/* A pool of `block` inserted before pool k, with the blocks of step 1's
- * peaks between its neighbours. */
+/* A pool of cand[c] inserted before pool k; its capacity a first guess
+ * (the trim corrects it): P above the pool below it less P above it, at
+ * least 1. */
 static void move_insert(const struct search *s, struct tune_layout *lay, size_t k, size_t c)
 {
     size_t above = k == 0 ? 0 : cand_index(s, lay->block[k - 1]) + 1;
@@ -701,30 +702,29 @@ static int child_order(const void *pa, const void *pb)
 }
 
 /* The children of the node whose stream holds q blocks at once that the
- * bound leaves, least bound first, into *out (free it).  The new pool
- * holds v of the stream at most, and the rest the stream's larger
- * requests.  Their count, or SIZE_MAX when out of memory. */
-static size_t bnb_children(const struct bnb *b, uint64_t q, struct child **out)
+ * bound leaves, least bound first, into out[] (NULL: only counted).  The
+ * new pool holds v of the stream at most, and the rest the stream's larger
+ * requests.  Their count. */
+static size_t bnb_children(const struct bnb *b, uint64_t q, struct child *out)
 {
     const struct search *s = b->s;
     size_t k = b->cur.count - 1;
     size_t lo = k == 0 ? 0 : cand_index(s, b->cur.block[k - 1]) + 1;
-    *out = NULL;
-    if (lo >= b->top || b->cur.count >= s->max_pools || q == 0)
+    if (b->cur.count >= s->max_pools)
         return 0;
-    struct child *ch = malloc((b->top - lo) * q * sizeof *ch);
-    if (ch == NULL)
-        return SIZE_MAX;
     size_t count = 0;
     for (size_t c = lo; c < b->top; c++)
         for (uint64_t v = 1; v <= q; v++) {
             uint64_t left = q - v > s->peak[c + 1] ? q - v : s->peak[c + 1];
             uint64_t bound = b->cost + s->cand[c] * v + s->record + bnb_rest(b, c + 1, left);
-            if (bound < b->best_cost)
-                ch[count++] = (struct child){ bound, c, v };
+            if (bound >= b->best_cost)
+                continue;
+            if (out != NULL)
+                out[count] = (struct child){ bound, c, v };
+            count++;
         }
-    qsort(ch, count, sizeof *ch, child_order);
-    *out = ch;
+    if (out != NULL)
+        qsort(out, count, sizeof *out, child_order);
     return count;
 }
 
@@ -772,10 +772,12 @@ static int bnb_node(struct bnb *b, uint64_t q)
         b->best->count = q == 0 ? k : k + 1;
         b->best_cost = done;
     }
-    struct child *ch;
-    size_t count = bnb_children(b, q, &ch);
-    if (count == SIZE_MAX)
+    /* Counted first, then kept: a node holds only the children it searches. */
+    size_t count = bnb_children(b, q, NULL);
+    struct child *ch = malloc((count > 0 ? count : 1) * sizeof *ch);
+    if (ch == NULL)
         return -1;
+    bnb_children(b, q, ch);
     uint64_t useful[EXHAUST_CANDIDATES];
     for (size_t c = 0; c < s->n; c++)
         useful[c] = UINT64_MAX;
