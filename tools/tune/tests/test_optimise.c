@@ -22,9 +22,9 @@
  * capacities up to the live peak, is replayed with tune_replay (the
  * allocator's rules with fallback; up to ENUMERATION_REPLAYS per trace).
  * Where the search says its layout is optimal (bound = result), this
- * checks the claim.  A bound one byte too high anywhere in step 5's
- * pruning is caught (fallback.c's child bound without the `q - v`: 13
- * traces of 10000).
+ * checks the claim.  A prune too eager in step 5 is caught: with a
+ * child's bound that forgets the v blocks its new pool takes (`left = q`
+ * in bnb_children), 13 traces of the 10000 fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
