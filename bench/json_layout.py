@@ -70,7 +70,7 @@ def main():
         print('json_layout: error: %s' % e)
         return 1
     if found is None:
-        print('json_layout: the layout relying on fallback is more than %g%% above its bound' % a.max_gap)
+        print('json_layout: no layout relying on fallback within %g%% of its bound (the table above)' % a.max_gap)
         return 1
     pools, alignment = found
     print('json workload, tuned layout (--heap-size %s --headroom 0): -Dpools=%s%s'

@@ -549,20 +549,20 @@ static void move_insert(const struct search *s, struct tune_layout *lay, size_t 
  * if one did, 0 if none, -1 when out of memory. */
 static int pool_moves(struct search *s, struct tune_layout *best, size_t k)
 {
-    size_t at = cand_index(s, best->block[k]);
+    size_t here = cand_index(s, best->block[k]);
     size_t low = k == 0 ? 0 : cand_index(s, best->block[k - 1]) + 1;
     size_t high = cand_index(s, best->block[k + 1]);
     struct tune_layout trial = *best;
     move_drop(&trial, k);
     int rc = try_layout(s, &trial, best);
-    if (rc == 0 && at > low) {
+    if (rc == 0 && here > low) {
         trial = *best;
-        trial.block[k] = s->cand[at - 1];
+        trial.block[k] = s->cand[here - 1];
         rc = try_layout(s, &trial, best);
     }
-    if (rc == 0 && at + 1 < high) {
+    if (rc == 0 && here + 1 < high) {
         trial = *best;
-        trial.block[k] = s->cand[at + 1];
+        trial.block[k] = s->cand[here + 1];
         rc = try_layout(s, &trial, best);
     }
     if (rc == 0) {
@@ -582,15 +582,15 @@ static int pool_moves(struct search *s, struct tune_layout *best, size_t k)
     return rc;
 }
 
-/* A pool inserted before pool k at each candidate between pool k - 1 and
+/* A pool inserted before pool k here each candidate between pool k - 1 and
  * pool k, while none improves *best.  1 if one did, 0 if none, -1 when out
  * of memory. */
 static int insert_moves(struct search *s, struct tune_layout *best, size_t k, uint64_t budget)
 {
     size_t low = k == 0 ? 0 : cand_index(s, best->block[k - 1]) + 1;
-    size_t at = cand_index(s, best->block[k]);
+    size_t here = cand_index(s, best->block[k]);
     int rc = 0;
-    for (size_t c = low; c < at && rc == 0 && best->count < s->max_pools && s->traces.spent < budget; c++) {
+    for (size_t c = low; c < here && rc == 0 && best->count < s->max_pools && s->traces.spent < budget; c++) {
         struct tune_layout trial = *best;
         move_insert(s, &trial, k, c);
         rc = try_layout(s, &trial, best);
@@ -838,7 +838,7 @@ int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count
     lay->malloc_align = target->alignment;
     if (plain_only(m, err, err_len) != 0)
         return 1;
-    struct search s = { .traces = { traces, trace_count }, .pointer_size = target->pointer_size,
+    struct search s = { .traces = { .t = traces, .count = trace_count }, .pointer_size = target->pointer_size,
                         .alignment = target->alignment, .record = target->pool_state_bytes,
                         .max_pools = target->max_pools };
     for (size_t i = 0; i < trace_count; i++)
