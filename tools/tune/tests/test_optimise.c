@@ -370,8 +370,9 @@ static const char *check_fallback(const struct gen *g, const struct trace *t, co
         return why;
     }
     struct enumeration e = { .t = t, .top = g->max_size + g->alignment, .alignment = g->alignment,
-                             .state_bytes = target->pool_state_bytes, .max_cap = live_peak(g), .largest = largest_request(g),
-                             .max_pools = target->max_pools, .left = ENUMERATION_REPLAYS };
+                             .state_bytes = target->pool_state_bytes, .max_cap = live_peak(g),
+                             .largest = largest_request(g), .max_pools = target->max_pools,
+                             .left = ENUMERATION_REPLAYS };
     struct tune_layout lay = { .malloc_align = g->alignment };
     rc = cheaper_clean(&e, &lay, 1, 0, f.lower_bound);
     if (rc < 0)
