@@ -47,8 +47,12 @@ void print_fallback(const struct tune_fallback *f)
     /* Signed: a layout below its bound would be a bug to show, not to wrap. */
     double gap = o->total_bytes >= f->lower_bound ? percent(o->total_bytes - f->lower_bound, f->lower_bound)
                                                   : -percent(f->lower_bound - o->total_bytes, f->lower_bound);
-    printf("  no layout with fallback needs less than %llu bytes: this one is within %.1f%% of that bound\n",
-           (unsigned long long)f->lower_bound, gap);
+    if (o->total_bytes == f->lower_bound)
+        printf("  no layout with fallback needs less than %llu bytes: this one is optimal\n",
+               (unsigned long long)f->lower_bound);
+    else
+        printf("  no layout with fallback needs less than %llu bytes: this one is within %.1f%% of that bound\n",
+               (unsigned long long)f->lower_bound, gap);
 }
 
 void print_headroom(const struct gen_args *g, bool fitted)

@@ -15,6 +15,16 @@
  * and -Dstats=true's, in turn).  The optimiser must find exactly that cost,
  * with at most --max-pools pools, and its layout must replay the trace
  * without a failure.
+ *
+ * The fallback-aware search (fallback.c) on the same traces: its layout
+ * must replay clean with fallback on, and no layout below its printed
+ * bound may: every layout of valid blocks cheaper than the bound, with
+ * capacities up to the live peak, is replayed with tune_replay (the
+ * allocator's rules with fallback; up to ENUMERATION_REPLAYS per trace).
+ * Where the search says its layout is optimal (bound = result), this
+ * checks the claim.  A prune too eager in step 5 is caught: with a
+ * child's bound that forgets the v blocks its new pool takes (`left = q`
+ * in bnb_children), 13 traces of the 10000 fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,15 +242,107 @@ static uint64_t exhaustive(const struct gen *g, size_t max_pools, uint64_t state
     return best;
 }
 
+/* Every layout with fallback cheaper than `below` (blocks valid and at
+ * most `top`, ascending from `from`; capacities up to the trace's live
+ * peak, beyond which a pool changes nothing), while `*left` replays
+ * remain: the first that replays clean into e->found.  1 found, 0 none,
+ * -1 out of memory, 2 when the replays ran out. */
+struct enumeration {
+    const struct trace *t;
+    uint64_t top, alignment, state_bytes, max_cap;
+    uint64_t largest;        /* the largest request: a layout without a block for it fails */
+    size_t max_pools;
+    long left;
+    struct tune_layout found;
+};
+
+static int cheaper_clean(struct enumeration *e, struct tune_layout *lay, uint64_t from, uint64_t cost,
+                         uint64_t below)
+{
+    uint64_t blocks = 0;
+    for (size_t k = 0; k < lay->count; k++)
+        blocks += lay->capacity[k];
+    /* Replayed only if it might serve: a block for the largest request, one
+     * for each object live at once. */
+    if (lay->count > 0 && lay->block[lay->count - 1] >= e->largest && blocks >= e->max_cap) {
+        if (e->left-- <= 0)
+            return 2;
+        struct tune_replay r;
+        if (tune_replay(e->t, lay, true, false, 0, &r) != 0)
+            return -1;
+        bool clean = r.failures == r.invalid;
+        tune_replay_free(&r);
+        if (clean) {
+            e->found = *lay;
+            return 1;
+        }
+    }
+    if (lay->count == e->max_pools)
+        return 0;
+    for (uint64_t b = from; b <= e->top; b++) {
+        if (!valid_block(b, e->alignment))
+            continue;
+        for (uint64_t c = 1; c <= e->max_cap && cost + b * c + e->state_bytes < below; c++) {
+            lay->block[lay->count] = b;
+            lay->capacity[lay->count++] = c;
+            int rc = cheaper_clean(e, lay, b + 1, cost + b * c + e->state_bytes, below);
+            lay->count--;
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* The most bytes a request of the scenario needs (an alignment up to
+ * malloc's and above the size: a block that large, first_pool's rule). */
+static uint64_t largest_request(const struct gen *g)
+{
+    uint64_t largest = 0;
+    for (int i = 0; i < g->nops; i++) {
+        const struct op *o = &g->ops[i];
+        uint64_t need = o->align <= g->alignment && o->size < o->align ? o->align : o->size;
+        largest = o->kind != 1 && need > largest ? need : largest;
+    }
+    return largest;
+}
+
+/* The most objects of the scenario live at once. */
+static uint64_t live_peak(const struct gen *g)
+{
+    bool live[MAX_OBJS] = { false };
+    uint64_t now = 0, peak = 0;
+    for (int i = 0; i < g->nops; i++) {
+        const struct op *o = &g->ops[i];
+        if (o->obj < 0)
+            continue;
+        bool was = live[o->obj];
+        live[o->obj] = o->kind == 0 ? !o->failed : o->kind == 2 ? o->size != 0 && was : false;
+        now = now + live[o->obj] - was;
+        /* A failed request takes a block for an instant. */
+        uint64_t instant = now + (o->failed && !live[o->obj]);
+        peak = instant > peak ? instant : peak;
+    }
+    return peak;
+}
+
 /* The fallback-aware search on the same trace (plain requests only): its
  * layout replays clean with fallback on, is no dearer than the exact
- * no-fallback optimum `exact`, and its lower bound holds: it is not above
- * the result, nor above any of FALLBACK_PROBES random layouts that replay
- * clean with fallback.  NULL, or what went wrong. */
-#define FALLBACK_PROBES 40
+ * no-fallback optimum `exact`, and its lower bound holds: no layout with
+ * fallback below it replays clean, every one of them replayed (blocks up
+ * to the largest useful one; skipped, not failed, past ENUMERATION_REPLAYS
+ * replays).  Where the bound meets the result (step 5 of fallback.c
+ * proved it optimal), this proves it too.  NULL, or what went wrong. */
+#define ENUMERATION_REPLAYS 1000
+struct fallback_counts {
+    long searched;   /* traces the fallback search took */
+    long proved;     /* of those, its result met its bound */
+    long enumerated; /* of those, every layout below the bound replayed */
+};
+
 static const char *check_fallback(const struct gen *g, const struct trace *t, const struct tune_model *m,
                                   const struct tune_target *target, const struct tune_optimum *exact,
-                                  long *searched)
+                                  struct fallback_counts *n)
 {
     static char why[260];
     struct tune_fallback f;
@@ -252,7 +354,8 @@ static const char *check_fallback(const struct gen *g, const struct trace *t, co
         (void)snprintf(why, sizeof why, "fallback search: %s", err);
         return why;
     }
-    ++*searched;
+    n->searched++;
+    n->proved += f.lower_bound == f.optimum.total_bytes;
     struct tune_replay r;
     if (tune_replay(t, &f.optimum.layout, true, false, 0, &r) != 0)
         return "out of memory";
@@ -266,25 +369,21 @@ static const char *check_fallback(const struct gen *g, const struct trace *t, co
                        (unsigned long long)exact->total_bytes);
         return why;
     }
-    for (int probe = 0; probe < FALLBACK_PROBES; probe++) {
-        struct tune_layout lay = { .malloc_align = g->alignment };
-        uint64_t cost = 0;
-        for (uint64_t b = 4; b <= g->max_size + g->alignment && lay.count < target->max_pools; b++) {
-            if (!valid_block(b, g->alignment) || rnd(3) == 0)
-                continue;
-            lay.block[lay.count] = b;
-            lay.capacity[lay.count] = rnd(5);
-            cost += b * lay.capacity[lay.count++] + target->pool_state_bytes;
-        }
-        if (tune_replay(t, &lay, true, false, 0, &r) != 0)
-            return "out of memory";
-        failures = r.failures - r.invalid;
-        tune_replay_free(&r);
-        if (lay.count > 0 && failures == 0 && cost < f.lower_bound) {
-            (void)snprintf(why, sizeof why, "a %zu-pool layout of %llu bytes serves the trace below the "
-                           "bound %llu", lay.count, (unsigned long long)cost, (unsigned long long)f.lower_bound);
-            return why;
-        }
+    struct enumeration e = { .t = t, .top = g->max_size + g->alignment, .alignment = g->alignment,
+                             .state_bytes = target->pool_state_bytes, .max_cap = live_peak(g),
+                             .largest = largest_request(g), .max_pools = target->max_pools,
+                             .left = ENUMERATION_REPLAYS };
+    struct tune_layout lay = { .malloc_align = g->alignment };
+    rc = cheaper_clean(&e, &lay, 1, 0, f.lower_bound);
+    if (rc < 0)
+        return "out of memory";
+    n->enumerated += rc != 2;
+    if (rc == 1) {
+        (void)snprintf(why, sizeof why, "a %zu-pool layout of %llu bytes serves the trace below the bound %llu "
+                       "(fallback result %llu)", e.found.count,
+                       (unsigned long long)tune_layout_bytes(&e.found, e.state_bytes),
+                       (unsigned long long)f.lower_bound, (unsigned long long)f.optimum.total_bytes);
+        return why;
     }
     return NULL;
 }
@@ -293,7 +392,8 @@ int main(int argc, char **argv)
 {
     long runs = argc > 1 ? strtol(argv[1], NULL, 10) : 3000;
     static struct trace_event ev[MAX_EVENTS];
-    long failures = 0, nonempty = 0, with_classes = 0, fallback_searched = 0;
+    long failures = 0, nonempty = 0, with_classes = 0;
+    struct fallback_counts fallback = { 0 };
     for (long run = 0; run < runs; run++) {
         struct gen g;
         struct trace t;
@@ -319,7 +419,7 @@ int main(int argc, char **argv)
             tune_model_free(&m);
             return 1;
         }
-        const char *fallback_wrong = check_fallback(&g, &t, &m, &target, &o, &fallback_searched);
+        const char *fallback_wrong = check_fallback(&g, &t, &m, &target, &o, &fallback);
         tune_model_free(&m);
         if (fallback_wrong != NULL) {
             fprintf(stderr, "run %ld: %s\n", run, fallback_wrong);
@@ -356,6 +456,15 @@ int main(int argc, char **argv)
         }
     }
     printf("%ld random traces (%ld with a layout, %ld with over-aligned requests, %ld searched with "
-           "fallback): %ld mismatches\n", runs, nonempty, with_classes, fallback_searched, failures);
+           "fallback, %ld of them proved optimal by the search, %ld with every layout below the bound "
+           "replayed): %ld mismatches\n", runs, nonempty, with_classes, fallback.searched, fallback.proved,
+           fallback.enumerated, failures);
+    /* The enumeration is the bound's test: it must have covered most of
+     * the traces (three in four of 10000), not given up on them. */
+    if (fallback.enumerated * 3 < fallback.searched * 2) {
+        fflush(stdout);
+        fprintf(stderr, "the enumeration covered %ld of %ld traces\n", fallback.enumerated, fallback.searched);
+        return 1;
+    }
     return failures == 0 ? 0 : 1;
 }
