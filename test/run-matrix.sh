@@ -21,35 +21,41 @@ issue_layout='-Dpools=4:32,8:64,24:32,64:16,256:4'
 # The configurations that also run the suite 'build-independent'.
 independent_in='host m3-picolibc'
 
+# The benchmarks' tests depend on the core, the C library and the sync
+# backend (their bound library has options of its own), and on this
+# build's options only for the default ones: they are built in the
+# configurations that differ in those, not again in the others.
+no_bench='-Dbenchmarks=false'
+
 configs=(
   "host|-Db_sanitize=address,undefined"
   "host-tsan|-Db_sanitize=thread -Dstats=true"
   "host-nofallback-none|-Dfallback=false -Dsync=none -Dpools=8:4,16:4,32:3,64:2 -Db_sanitize=address,undefined"
   "m3-picolibc|--cross-file cross/thumbv7m-picolibc.txt"
   "m3-picolibc-trace|--cross-file cross/thumbv7m-picolibc.txt -Dtrace=true"
-  "m3-picolibc-abort-stats|--cross-file cross/thumbv7m-picolibc.txt -Dfault=abort -Dstats=true"
-  "m3-picolibc-one-pool|--cross-file cross/thumbv7m-picolibc.txt -Dpools=512:48"
-  "m3-picolibc-regions|--cross-file cross/thumbv7m-picolibc.txt -Dregions=dma:__psram_start:__psram_end -Dpools=8:32,16:32,24:32,32:32,48:16,64:16,128:8,256:8,1024:4,dma@32:8,dma@512:4"
+  "m3-picolibc-abort-stats|--cross-file cross/thumbv7m-picolibc.txt -Dfault=abort -Dstats=true $no_bench"
+  "m3-picolibc-one-pool|--cross-file cross/thumbv7m-picolibc.txt -Dpools=512:48 $no_bench"
+  "m3-picolibc-regions|--cross-file cross/thumbv7m-picolibc.txt -Dregions=dma:__psram_start:__psram_end -Dpools=8:32,16:32,24:32,32:32,48:16,64:16,128:8,256:8,1024:4,dma@32:8,dma@512:4 $no_bench"
   "m3-newlib|--cross-file cross/thumbv7m-newlib.txt"
   "m3-newlib-nano|--cross-file cross/thumbv7m-newlib-nano.txt"
   "m0-picolibc|--cross-file cross/thumbv6m-picolibc.txt"
-  "m4f-picolibc|--cross-file cross/thumbv7em-picolibc.txt"
+  "m4f-picolibc|--cross-file cross/thumbv7em-picolibc.txt $no_bench"
   "m33-picolibc|--cross-file cross/thumbv8m.main-picolibc.txt"
-  "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false -Dheap-start-symbol=__end"
+  "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false -Dheap-start-symbol=__end $no_bench"
   "m3-newlib-small|--cross-file cross/thumbv7m-newlib.txt $issue_layout -Dsync=irq -Dstats=true"
-  "m3-newlib-nano-small|--cross-file cross/thumbv7m-newlib-nano.txt $issue_layout -Dfault=message"
+  "m3-newlib-nano-small|--cross-file cross/thumbv7m-newlib-nano.txt $issue_layout -Dfault=message $no_bench"
   "host-checks-none|-Dchecks=none -Db_sanitize=address,undefined"
   "host-checks-full|-Dchecks=full -Dfault=message -Dstats=true -Db_sanitize=address,undefined"
   "m3-picolibc-checks-none|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=none -Dfault=message"
-  "m3-picolibc-checks-full|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=full -Dfault=message -Dstats=true"
-  "m3-newlib-checks-full|--cross-file cross/thumbv7m-newlib.txt -Dchecks=full -Dfault=message $issue_layout"
-  "m0-picolibc-checks-full|--cross-file cross/thumbv6m-picolibc.txt -Dchecks=full -Dstats=true"
+  "m3-picolibc-checks-full|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=full -Dfault=message -Dstats=true $no_bench"
+  "m3-newlib-checks-full|--cross-file cross/thumbv7m-newlib.txt -Dchecks=full -Dfault=message $issue_layout $no_bench"
+  "m0-picolibc-checks-full|--cross-file cross/thumbv6m-picolibc.txt -Dchecks=full -Dstats=true $no_bench"
 )
 
 # One configuration: configure, build, test.  Prints its report and ends
 # with a line "counts: PASSED FAILED" (run_configs reads it).
 run_config() {
-  local name=$1 args=$2 dir=$root/$1 ok xfail bad n field
+  local name=$1 args=$2 dir=$root/$1 ok xfail bad n field started=$SECONDS
   echo "=== $name: meson setup $args"
   rm -rf "$dir"
   # shellcheck disable=SC2086
@@ -66,8 +72,10 @@ run_config() {
   # in every build: run it in the first host and cross configurations only.
   local suites=(--no-suite build-independent)
   if [[ " $independent_in " == *" $name "* ]]; then suites=(); fi
+  local built=$SECONDS
   meson test -C "$dir" --print-errorlogs "${suites[@]}" >"$dir/test.log" 2>&1
   grep -E '^ *[0-9]+/[0-9]+ ' "$dir/test.log"
+  echo "time: $name: configure and build $((built - started)) s, tests $((SECONDS - built)) s"
   ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir/test.log")
   xfail=$(sed -n 's/^Expected Fail: *\([0-9]*\).*/\1/p' "$dir/test.log")
   bad=0
@@ -113,7 +121,7 @@ done
 # Static analysis of our own code, on the host build's compile database
 # (clang-tidy; checks in .clang-tidy) and on every C file (cppcheck).
 if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" lint "* ]]; then
-  echo "=== lint"
+  echo "=== lint (from $SECONDS s)"
   if [ -f "$root/host/compile_commands.json" ]; then
     # Our own sources in the host build (not the generated pool_layout.c).
     mapfile -t tidy_files < <(python3 -c 'import json,sys
@@ -153,7 +161,7 @@ fi
 # The libFuzzer harness (test/fuzz/run-fuzz.sh: a clang build with
 # checks=full, ASan + UBSan), for a bounded time on the seed corpus.
 if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" fuzz "* ]]; then
-  echo "=== fuzz"
+  echo "=== fuzz (from $SECONDS s)"
   if FUZZ_BUILD="$root/fuzz" test/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-45}" >"$root/fuzz.log" 2>&1; then
     tail -1 "$root/fuzz.log"; passed=$((passed + 1))
   else
@@ -164,7 +172,7 @@ fi
 # Every integration path (Meson subproject, Make + pkg-config, CMake) from
 # a consumer project outside the tree, under QEMU (test/consumers/run.sh).
 if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" integration "* ]]; then
-  echo "=== integration"
+  echo "=== integration (from $SECONDS s)"
   mkdir -p "$root"
   test/consumers/run.sh "$(cd "$root" && pwd)/consumers" >"$root/integration.log" 2>&1
   grep -E '^integration: ' "$root/integration.log"
@@ -181,7 +189,7 @@ fi
 # Every option with every cross file, configured (tests on) and built, not
 # run (test/option_sweep.sh).
 if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" options "* ]]; then
-  echo "=== options"
+  echo "=== options (from $SECONDS s)"
   mkdir -p "$root"
   test/option_sweep.sh "$(cd "$root" && pwd)/sweep" >"$root/options.log" 2>&1
   grep -E '^sweep: ' "$root/options.log"
@@ -197,7 +205,7 @@ fi
 # Every shell block of README.md and doc/*.md, run in a scratch copy as a
 # newcomer would (test/doc_commands.py); one test per documentation file.
 if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" docs "* ]]; then
-  echo "=== docs"
+  echo "=== docs (from $SECONDS s)"
   mkdir -p "$root"
   test/doc_commands.py --work "$root/docs" >"$root/docs.log" 2>&1
   grep -E "^docs: " "$root/docs.log" | grep -v -e "not run twice" -e "no sh blocks"
@@ -211,6 +219,7 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" docs "* ]]; then
   failed=$((failed + bad))
 fi
 
+echo "time: everything $SECONDS s"
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
