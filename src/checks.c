@@ -131,7 +131,8 @@ bool pool_free_list_holds(unsigned k, const void *ptr)
     size_t limit = pool_used(k);
     bool found = false;
     uint32_t saved = pool_lock_all();
-    const char *start = pool_start(k), *end = pool_end(k);
+    const char *start = pool_start(k);
+    const char *end = pool_end(k);
     for (const char *b = pool_free_head(k); b != NULL && !found && limit > 0; limit--) {
         if (b < start || b >= end)
             break;

@@ -129,7 +129,7 @@ static void physical_order(const struct tune_layout *lay, unsigned kind, size_t 
         if (kind != 0)
             stable_sort(cls, c, key);
         if (kind == 3 || kind == 4) {
-            size_t spread[POOLALLOC_TRACE_MAX_POOLS], m = 0, half = c / 2;
+            size_t spread[POOLALLOC_TRACE_MAX_POOLS] = { 0 }, m = 0, half = c / 2;
             for (size_t i = 0; i < c - half || i < half; i++) {
                 if (i < c - half)
                     spread[m++] = cls[c - 1 - i];        /* large, largest first */
