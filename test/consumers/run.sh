@@ -218,7 +218,7 @@ import re, sys
 meson, doc = (open(f).read() for f in sys.argv[1:])
 recipe = doc[doc.index('## Without a build system'):]
 sources = re.findall(r"'src/(\w+)\.c'", meson[meson.index('lib_sources = files('):].split(')', 1)[0])
-macros = re.findall(r"conf\.set(?:10)?\('(POOLALLOC_\w+)'", meson)
+macros = re.findall(r"'(POOLALLOC_\w+)':", meson[meson.index('config = {'):].split('}', 1)[0])
 missing = [s for s in sources if not re.search(r'\b%s\b' % s, recipe)]
 missing += [m for m in macros if '#define %s ' % m not in recipe]
 if not sources or not macros or missing:

@@ -73,7 +73,8 @@ static void size_lookup(const struct tune_layout *lay, bool exact_only, struct t
         for (size_t k = 0; k <= j; k++)
             if (tune_natural_align(lay->block[k]) < min_align)
                 min_align = tune_natural_align(lay->block[k]);
-        for (unsigned s = bit_length(min_align) - 1; s <= bit_length(limit); s++) {
+        unsigned first = bit_length(min_align); /* >= 1: every block has a natural alignment */
+        for (unsigned s = first > 0 ? first - 1 : 0; s <= bit_length(limit) && s < 64; s++) {
             uint64_t entries = ((limit + ((uint64_t)1 << s) - 1) >> s) + 1;
             if (entries > MAX_LOOKUP_ENTRIES)
                 continue;
