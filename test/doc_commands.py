@@ -18,11 +18,13 @@ step names) is not run again here -- CI runs it -- and is reported; that it
 still appears in `.ci/run` (and the names in test/run-matrix.sh) is checked.
 """
 import argparse
+import concurrent.futures
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The manuals beside the code they describe, whose examples run too.
@@ -99,16 +101,25 @@ def run_file(path, work, ci):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--work', default=os.path.join(ROOT, 'build-docs'))
+    ap.add_argument('--jobs', type=int, default=2, help='documentation files run at a time (default 2)')
     ap.add_argument('files', nargs='*')
     a = ap.parse_args()
     files = a.files or (['README.md'] + sorted(os.path.join('doc', f) for f in os.listdir(os.path.join(ROOT, 'doc'))
                                                if f.endswith('.md')) + MANUALS)
     ci = ci_commands()
-    failed = 0
-    for path in files:
+
+    def timed(path):
+        started = time.monotonic()
         ok, what = run_file(path, os.path.abspath(a.work), ci)
-        print('docs: %s: %s' % (path, what) if ok else 'docs: %s: FAILED %s' % (path, what), flush=True)
-        failed += not ok
+        return ok, '%s (%d s)' % (what, time.monotonic() - started)
+
+    # Each file runs in its own scratch copy: --jobs of them at a time
+    # (many blocks are single-threaded: QEMU runs, the tuner, Python).
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        for path, (ok, what) in zip(files, pool.map(timed, files)):
+            print('docs: %s: %s' % (path, what) if ok else 'docs: %s: FAILED %s' % (path, what), flush=True)
+            failed += not ok
     return failed
 
 
