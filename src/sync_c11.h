@@ -51,12 +51,18 @@ POOL_INLINE void *pool_free_head(unsigned k)
     return first == 0 ? NULL : pool_block_at(k, first - 1);
 }
 
+/* The index of block `block` of pool k in the side table.  O(1) (one divide). */
+POOL_INLINE uint32_t side_table_index(unsigned k, const void *block)
+{
+    return (uint32_t)((size_t)((const char *)block - pool_start(k)) / pool_block_size(k));
+}
+
 /* The block after `block` on pool k's list (from the side table), or
  * NULL; an index past the pool gives the pool's end, which no caller takes
  * for a block.  O(1). */
 POOL_INLINE void *pool_free_next(unsigned k, const void *block)
 {
-    size_t index = (size_t)((const char *)block - pool_start(k)) / pool_block_size(k);
+    uint32_t index = side_table_index(k, block);
     uint32_t next = atomic_load_explicit(&pool_next_index[k][index], memory_order_relaxed);
     if (next == 0)
         return NULL;
@@ -152,7 +158,7 @@ POOL_INLINE void *pool_take(unsigned k, unsigned *took)
 POOL_INLINE bool pool_give(unsigned k, void *ptr)
 {
     struct pool_state *state = &pool_heap.state[k];
-    uint32_t index = (uint32_t)((size_t)((char *)ptr - pool_start(k)) / pool_block_size(k));
+    uint32_t index = side_table_index(k, ptr);
     uint64_t head = atomic_load_explicit(&state->head, memory_order_relaxed);
     uint64_t pushed;
     do {
