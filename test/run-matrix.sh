@@ -96,6 +96,7 @@ run_config() {
 # report printed whole as it ends.
 passed=0
 failed=0
+failures=()
 only=("$@")
 mkdir -p "$root"
 running=0
@@ -116,6 +117,11 @@ for entry in "${configs[@]}"; do
   read -r ok bad < <(sed -n 's/^counts: //p' "$report" 2>/dev/null)
   passed=$((passed + ${ok:-0}))
   failed=$((failed + ${bad:-1}))
+  # Each failed test by name, repeated at the end of the output (where a
+  # truncated CI log still shows it).
+  while read -r line; do failures+=("${entry%%|*}: $line"); done \
+    < <(sed -n 's/^ *[0-9]*\/[0-9]* *\(.*[^ ]\) \+\(FAIL\|TIMEOUT\|UNEXPECTEDPASS\) .*/\1 \2/p' "$root/${entry%%|*}/test.log" 2>/dev/null)
+  if [ "${bad:-1}" -gt 0 ] && ! [ -s "$root/${entry%%|*}/test.log" ]; then failures+=("${entry%%|*}: configure or build"); fi
 done
 
 # Static analysis of our own code, on the host build's compile database
@@ -131,30 +137,30 @@ for e in json.load(open(sys.argv[1])):
     if (cd "$root/host" && clang-tidy --quiet -p . "${tidy_files[@]}") >"$root/clang-tidy.log" 2>&1; then
       echo "clang-tidy OK"; passed=$((passed + 1))
     else
-      echo "clang-tidy FAILED:"; grep -E 'warning:|error:' "$root/clang-tidy.log" | head -20; failed=$((failed + 1))
+      echo "clang-tidy FAILED:"; grep -E 'warning:|error:' "$root/clang-tidy.log" | head -20; failed=$((failed + 1)); failures+=("clang-tidy")
     fi
   else
-    echo "clang-tidy FAILED: no host build to read compile_commands.json from"; failed=$((failed + 1))
+    echo "clang-tidy FAILED: no host build to read compile_commands.json from"; failed=$((failed + 1)); failures+=("clang-tidy")
   fi
   if cppcheck --quiet --inline-suppr --error-exitcode=1 -UPOOLALLOC_TEST_SYNC --enable=warning,style,performance,portability --std=c11 \
       -I include -I src -I tools/tune -I "$root/host" -I "$root/host/include" src/*.c test/*.c cross/newlib/*.c examples/*.c \
       tools/tune/*.c tools/tune/tests/*.c tools/tune/fuzz/*.c >"$root/cppcheck.log" 2>&1; then
     echo "cppcheck OK"; passed=$((passed + 1))
   else
-    echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1))
+    echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1)); failures+=("cppcheck")
   fi
   # MISRA C:2012 (cppcheck's addon) on src/ and include/: every finding
   # fixed or documented in doc/misra.md (test/misra_check.py, about 25 s).
   if [ -f "$root/host/pool_layout.h" ] && test/misra_check.py --build "$root/host" >"$root/misra.log" 2>&1; then
     echo "misra OK"; passed=$((passed + 1))
   else
-    echo "misra FAILED:"; grep -E 'undocumented|error|FAILED' "$root/misra.log" | head -20; failed=$((failed + 1))
+    echo "misra FAILED:"; grep -E 'undocumented|error|FAILED' "$root/misra.log" | head -20; failed=$((failed + 1)); failures+=("misra")
   fi
   # Every source file carries the licence's SPDX line.
   if test/check_spdx.py >"$root/spdx.log" 2>&1; then
     echo "spdx OK"; passed=$((passed + 1))
   else
-    echo "spdx FAILED:"; head -20 "$root/spdx.log"; failed=$((failed + 1))
+    echo "spdx FAILED:"; head -20 "$root/spdx.log"; failed=$((failed + 1)); failures+=("spdx")
   fi
 fi
 
@@ -165,7 +171,7 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" fuzz "* ]]; then
   if FUZZ_BUILD="$root/fuzz" test/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-45}" >"$root/fuzz.log" 2>&1; then
     tail -1 "$root/fuzz.log"; passed=$((passed + 1))
   else
-    echo "fuzz FAILED:"; tail -20 "$root/fuzz.log"; failed=$((failed + 1))
+    echo "fuzz FAILED:"; tail -20 "$root/fuzz.log"; failed=$((failed + 1)); failures+=("fuzz")
   fi
 fi
 
@@ -178,6 +184,7 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" integration "* ]]; then
   grep -E '^integration: ' "$root/integration.log"
   ok=$(grep -cE '^integration: [^ ]+: ok$' "$root/integration.log")
   bad=$(grep -c '^integration: [^ ]*: FAILED' "$root/integration.log")
+  while read -r line; do failures+=("$line"); done < <(grep '^integration: [^ ]*: FAILED' "$root/integration.log" | cut -c1-120)
   if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
     echo "integration FAILED: no consumer was checked:"; tail -20 "$root/integration.log"; bad=1
   fi
@@ -195,6 +202,7 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" options "* ]]; then
   grep -E '^sweep: ' "$root/options.log"
   ok=$(grep -cE '^sweep: [^ ]+: ok' "$root/options.log")
   bad=$(grep -c '^sweep: [^ ]*: FAILED' "$root/options.log")
+  while read -r line; do failures+=("$line"); done < <(grep '^sweep: [^ ]*: FAILED' "$root/options.log" | cut -c1-120)
   if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
     echo "options FAILED: no combination was checked:"; tail -20 "$root/options.log"; bad=1
   fi
@@ -211,6 +219,7 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" docs "* ]]; then
   grep -E "^docs: " "$root/docs.log" | grep -v -e "not run twice" -e "no sh blocks"
   ok=$(grep -cE '^docs: [^ ]+: [0-9]+ block\(s\) ok' "$root/docs.log")
   bad=$(grep -c '^docs: [^ ]*: FAILED' "$root/docs.log")
+  while read -r line; do failures+=("$line"); done < <(grep '^docs: [^ ]*: FAILED' "$root/docs.log" | cut -c1-120)
   if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
     echo "docs FAILED: no documentation file was checked:"; tail -20 "$root/docs.log"; bad=1
   fi
@@ -220,6 +229,7 @@ if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" docs "* ]]; then
 fi
 
 echo "time: everything $SECONDS s"
+for line in "${failures[@]}"; do echo "failed: $line"; done
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -76,21 +76,24 @@ def generator_shape(pools, alignment, exact, max_steps=None):
         (lay.count - 1).bit_length())
 
 
-def tuner(pools, alignment, fallback='true', exact=False):
-    args = [TOOL, pools, str(alignment), fallback] + (['exact'] if exact else [])
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
-
-
-def tuner_shape(pools, alignment, exact):
-    return '\n'.join(tuner(pools, alignment, exact=exact).splitlines()[:2])
+def tuner_all(queries):
+    """test_tune_cost's three lines for each (pools, alignment, fallback, exact), in one process."""
+    text = ''.join('%s %d %s%s\n' % (p, a, f, ' exact' if e else '') for p, a, f, e in queries)
+    out = subprocess.run([TOOL, '-'], input=text, capture_output=True, text=True, check=True).stdout.splitlines()
+    return {q: out[3 * i:3 * i + 3] for i, q in enumerate(queries)}
 
 
 rng = random.Random(19)
 layouts = [(p, 8) for p in NAMED] + [(random_layout(rng, a), a) for a in (8, 16) for _ in range(200)]
+COSTS = [(NAMED[0], 'true', 139, 63), (NAMED[1], 'true', 146, 67),
+         (NAMED[0], 'false', 39, 53), (NAMED[1], 'false', 48, 57)]
+answers = tuner_all([(p, a, 'true', e) for p, a in layouts for e in (False, True)]
+                    + [(p, 8, f, False) for p, f, _, _ in COSTS])
 checked = differ_when_broken = 0
 for pools, alignment in layouts:
     for exact in (False, True):
-        want, got = generator_shape(pools, alignment, exact), tuner_shape(pools, alignment, exact)
+        want = generator_shape(pools, alignment, exact)
+        got = '\n'.join(answers[(pools, alignment, 'true', exact)][:2])
         checked += 1
         if want != got:
             failures.append('%s (alignment %d%s):\n  gen_layout.py: %s\n  tuner:         %s'
@@ -103,14 +106,13 @@ if differ_when_broken == 0:
 
 
 def cost(pools, fallback):
-    line = tuner(pools, 8, fallback).splitlines()[2].split()
+    line = answers[(pools, 8, fallback, False)][2].split()
     return int(line[2]), int(line[4])
 
 
 # Measured (bench/cost_calibrate.py, doc/performance.md): the longest malloc
 # and free of the drain workload; the model may be above, by at most 4, never below.
-for pools, fallback, malloc, free in [(NAMED[0], 'true', 139, 63), (NAMED[1], 'true', 146, 67),
-                                      (NAMED[0], 'false', 39, 53), (NAMED[1], 'false', 48, 57)]:
+for pools, fallback, malloc, free in COSTS:
     m, f = cost(pools, fallback)
     if not (malloc <= m <= malloc + 4 and free <= f <= free + 4):
         failures.append('cost of %s, fallback %s: model malloc %d free %d, measured %d and %d'
