@@ -149,11 +149,16 @@ POOL_INLINE void pool_release(unsigned k, void *ptr, void *caller)
     if (pool_has_mark(k))
         *pool_mark_word(ptr) = POOL_FREE_MARK; /* still ours: before the push */
 #endif
+#ifdef POOLALLOC_TEST_CLEAR_BEFORE_PUSH /* a broken variant for the preemption sweep's teeth */
+    pool_note_given(k);
+#endif
     if (!pool_give(k, ptr)) {
         poolalloc_fault(POOLALLOC_FAULT_DOUBLE_FREE, ptr, caller);
         return;
     }
+#ifndef POOLALLOC_TEST_CLEAR_BEFORE_PUSH
     pool_note_given(k);
+#endif
 #endif
 }
 

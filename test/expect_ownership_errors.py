@@ -7,8 +7,9 @@ ownership errors (blocks handed out twice, returned by a non-owner, a
 damaged free list) or of lost blocks (the allocator counts more blocks in
 use than their owners hold, or fewer than every block allocatable at the
 end).  Not a precondition failure, a crash or hang before the summary, or
-a timeout.
-Usage: expect_ownership_errors.py COMMAND...
+a timeout.  With --reason REGEX the output must also match REGEX (the
+particular error a broken variant is there to cause).
+Usage: expect_ownership_errors.py [--reason REGEX] COMMAND...
 """
 import re
 import subprocess
@@ -16,6 +17,9 @@ import sys
 
 
 def main(argv):
+    reason = None
+    if len(argv) > 2 and argv[1] == '--reason':
+        reason, argv = argv[2], argv[2:]
     run = subprocess.run(argv[1:], capture_output=True, text=True, timeout=600)
     output = run.stdout + run.stderr
     counts = [int(n) for n in re.findall(r'(\d+) ownership (?:and \d+ pattern )?errors', output)]
@@ -35,6 +39,8 @@ def main(argv):
         reasons.append('a precondition failed')
     if not (counts and max(counts) > 0) and not (lost and max(lost) > 0):
         reasons.append('no ownership errors and no lost blocks reported')
+    if reason is not None and not re.search(reason, output):
+        reasons.append('nothing matched %r' % reason)
     if not reasons:
         print('failed as expected: %d ownership errors, %d lost blocks'
               % (max(counts, default=0), max(lost, default=0)))

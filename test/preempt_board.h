@@ -9,6 +9,7 @@
 #ifndef PREEMPT_BOARD_H
 #define PREEMPT_BOARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void board_init(void);                  /* priorities: timer above SysTick */
@@ -32,6 +33,14 @@ static inline uint32_t board_irq_mask(void)
 static inline void board_irq_restore(uint32_t primask)
 {
     __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
+
+/* True inside an exception handler (IPSR holds its number). */
+static inline bool board_in_handler(void)
+{
+    uint32_t ipsr;
+    __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
+    return ipsr != 0;
 }
 
 /* Provided by the test: what the handlers do (preempt_timer,

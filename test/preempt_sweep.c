@@ -18,6 +18,10 @@
  *     aba     pop A, pop B, push A back, keep B
  *     nested  aba, interrupted by a second, higher-priority interrupt that
  *             takes a block and gives one back
+ *     double  (free only) free the block main is freeing: exactly one of
+ *             the two frees must be reported as a double free -- main's
+ *             when the handler came first, the handler's when main's push
+ *             was done -- and the block be on the free list once
  * trial after trial arms SysTick as a one-shot a little later each time:
  * with -icount every instruction takes the same virtual time and the step
  * is shorter than one instruction, so the interrupt lands after instruction
@@ -33,6 +37,19 @@
  * nothing running, poolalloc_check() must find the free list sound and the
  * allocator's count of blocks in use must equal the map's (more: blocks
  * lost).  At the end every block must be allocatable exactly once.
+ *
+ * Spills.  Built with SWEEP_SPILL (test/sweep/spill/: pools of 8, 16 and 32
+ * bytes, two blocks each), the calls and handlers are those of the
+ * empty-pool map (src/spill.c), on the 16-byte pool "B":
+ *     malloc-last    malloc(16) takes B's last block (and marks B empty)
+ *     malloc-spill   malloc(8), its pool full, spills into B's last block
+ *     free-into      free a block of B while B has one block left
+ *  x  keep           the handler takes a block of 16 bytes (B's, or C's)
+ *     give           the handler frees a block of B it holds
+ * After each trial, before anything is given back, 8-byte requests must
+ * get exactly as many blocks as the pools have left: a pool marked empty
+ * while it has a block (a stale bit) makes a spill skip it, which is a
+ * false ENOMEM here, counted with the lost blocks.
  *
  * Regions.  Built with SWEEP_REGION = N > 0 (test/sweep/regions/: a heap
  * pool and one pool in region N), the pool under test is region N's: the
@@ -61,6 +78,9 @@
 #ifndef SWEEP_REGION
 #define SWEEP_REGION 0 /* the region of the pool under test */
 #endif
+#ifndef SWEEP_SPILL
+#define SWEEP_SPILL 0 /* the empty-pool map's calls, on three pools */
+#endif
 #define MAX_TRACKED 4096
 #define MAX_TRIALS 2000
 #define MAX_PARKED 1024
@@ -72,26 +92,44 @@ enum owner { FREE = 0, MAIN = 1, FIRST = 2, SECOND = 3 };
 
 #include "ownership.h"
 
-enum call { CALL_NONE, MALLOC_BUMP, MALLOC_POP, FREE_PUSH, REALLOC_IN_PLACE, CALLOC };
-enum handler { KEEP, GIVE, ABA, NESTED };
-static const char *const call_name[] = { "none", "malloc-bump", "malloc-pop", "free", "realloc", "calloc" };
-static const char *const handler_name[] = { "keep", "give", "aba", "nested" };
+enum call { CALL_NONE, MALLOC_BUMP, MALLOC_POP, FREE_PUSH, REALLOC_IN_PLACE, CALLOC,
+             MALLOC_LAST, MALLOC_SPILL, FREE_INTO };
+enum handler { KEEP, GIVE, ABA, NESTED, DOUBLE };
+static const char *const call_name[] = { "none",   "malloc-bump", "malloc-pop",   "free",     "realloc",
+                                         "calloc", "malloc-last", "malloc-spill", "free-into" };
+static const char *const handler_name[] = { "keep", "give", "aba", "nested", "double" };
 
 static volatile unsigned lost_blocks, pattern_errors;
 
-/* The pool under test (pool 0), read once. */
-static uintptr_t pool_first, pool_limit;
-static size_t block, capacity;
+/* The pools under test, read once: one (the sweep's), or three (SWEEP_SPILL). */
+#define MAX_POOLS 3
+static unsigned pools_tested;
+static uintptr_t pool_first[MAX_POOLS], pool_limit[MAX_POOLS];
+static size_t pool_block[MAX_POOLS], pool_map_base[MAX_POOLS];
+static size_t block;    /* the block size main and the handlers ask for (SWEEP_SPILL: B's) */
+static size_t capacity; /* the blocks of all pools under test */
+
+/* Which pool under test holds p; pools_tested when none does. */
+static unsigned tested_pool_of(const void *p)
+{
+    uintptr_t address = (uintptr_t)p;
+    for (unsigned i = 0; i < pools_tested; i++)
+        if (address >= pool_first[i] && address < pool_limit[i] && (address - pool_first[i]) % pool_block[i] == 0)
+            return i;
+    return pools_tested;
+}
 
 static size_t block_number(const void *p)
 {
-    uintptr_t address = (uintptr_t)p;
-    if (address < pool_first || address >= pool_limit || (address - pool_first) % block != 0)
-        return MAX_TRACKED;
-    return (address - pool_first) / block;
+    unsigned i = tested_pool_of(p);
+    return i < pools_tested ? pool_map_base[i] + ((uintptr_t)p - pool_first[i]) / pool_block[i] : MAX_TRACKED;
 }
 
-
+static size_t size_of_block(const void *p)
+{
+    unsigned i = tested_pool_of(p);
+    return i < pools_tested ? pool_block[i] : 0;
+}
 
 static unsigned char mark_of(const void *p, enum owner who)
 {
@@ -115,7 +153,7 @@ static void *take(size_t size, enum owner who)
     void *p = allocate(size);
     if (p != NULL) {
         claim(p, who);
-        memset(p, mark_of(p, who), block);
+        memset(p, mark_of(p, who), size_of_block(p));
     }
     return p;
 }
@@ -123,7 +161,7 @@ static void *take(size_t size, enum owner who)
 static void give(void *p, enum owner who)
 {
     const unsigned char *bytes = p;
-    for (size_t i = 0; i < block; i++)
+    for (size_t i = 0; i < size_of_block(p); i++)
         if (bytes[i] != mark_of(p, who)) {
             pattern_errors++;
             break;
@@ -155,6 +193,7 @@ static void *unhold(struct holder *h)
 }
 
 static volatile enum handler handler_kind;
+static void *volatile double_target; /* main's block, for the `double` handler */
 static volatile int in_call;              /* main is inside the call under test */
 static volatile int first_in_call;        /* PendSV is inside an allocator call */
 static volatile int fired, fired_in_call, first_done, nested_armed, nested_fired, nested_inside;
@@ -214,6 +253,9 @@ void preempt_pendsv(void)
     case NESTED:
         aba(&first);
         break;
+    case DOUBLE:
+        free(double_target);
+        break;
     }
     first_done = 1;
 }
@@ -227,6 +269,14 @@ static size_t free_list_length(void)
 {
     struct poolalloc_pool_info info = pool(pool_under_test);
     return info.high_water - info.in_use;
+}
+
+static size_t in_use_total(void)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < pools_tested; i++)
+        n += pool(pool_under_test + i).in_use;
+    return n;
 }
 
 static size_t owned_blocks(void)
@@ -282,8 +332,13 @@ static __attribute__((noinline)) void *run_call(enum call c, void *held)
     case MALLOC_POP:
         return allocate(block);
     case FREE_PUSH:
+    case FREE_INTO:
         free(held);
         return NULL;
+    case MALLOC_LAST:
+        return allocate(block);
+    case MALLOC_SPILL:
+        return allocate(pool_block[0]);
     case REALLOC_IN_PLACE:
         return realloc(held, block);
     case CALLOC:
@@ -294,8 +349,12 @@ static __attribute__((noinline)) void *run_call(enum call c, void *held)
 
 /* Set the pool up for call c and handler h; returns main's block for free
  * and realloc (ownership passed to the call). */
+static void *prepare_spill(enum call c, enum handler h);
+
 static void *prepare(enum call c, enum handler h)
 {
+    if (SWEEP_SPILL)
+        return prepare_spill(c, h);
     if (h == GIVE)
         hold(&first, take(block, FIRST));
     if (h == NESTED)
@@ -310,7 +369,77 @@ static void *prepare(enum call c, enum handler h)
         prepare_bump();
     else
         prepare_pop();
+    if (h == DOUBLE)
+        double_target = held;
     return held;
+}
+
+/* ---- The spills' state before a trial ----------------------------------------- */
+
+/* Blocks pool i (of those under test) can still hand out. */
+static size_t available(unsigned i)
+{
+    struct poolalloc_pool_info info = pool(pool_under_test + i);
+    return info.capacity - info.in_use;
+}
+
+/* Park blocks of pool i (with requests of its block size, which it
+ * serves first) until it has `left` blocks. */
+static void park_down_to(unsigned i, size_t left)
+{
+    while (available(i) > left && parked_count < MAX_PARKED)
+        parked[parked_count++] = take(pool_block[i], MAIN);
+}
+
+/* From a heap with every block free: the handler's block of B for `give`,
+ * main's block of B for free-into, pool A full for malloc-spill, then B
+ * down to one block (none when the handler and main hold both). */
+static void *prepare_spill(enum call c, enum handler h)
+{
+    while (parked_count > 0)
+        give(parked[--parked_count], MAIN);
+    if (h == GIVE)
+        hold(&first, take(block, FIRST));
+    void *held = NULL;
+    if (c == FREE_INTO) {
+        held = take(block, MAIN);
+        if (held != NULL)
+            release(held, MAIN);
+    }
+    if (c == MALLOC_SPILL)
+        park_down_to(0, 0);
+    park_down_to(1, 1);
+    precondition(c != MALLOC_SPILL || available(0) == 0, "spill: the 8-byte pool full");
+    precondition(available(1) == (c == FREE_INTO && h == GIVE ? 0 : 1), "spill: one block of 16 bytes left");
+    precondition(available(2) == pool(pool_under_test + 2).capacity, "spill: the 32-byte pool free");
+    return held;
+}
+
+/* Nothing running: 8-byte requests get every block the pools have left
+ * (a pool marked empty that has one is skipped: a false ENOMEM).  The
+ * blocks are given back. */
+static void check_no_false_enomem(enum call c, enum handler h)
+{
+    size_t expected = available(0) + available(1) + available(2), got = 0;
+    static void *taken[MAX_PARKED];
+    void *p;
+    while (got < MAX_PARKED && (p = take(pool_block[0], MAIN)) != NULL)
+        taken[got++] = p;
+    if (got < expected) {
+        if (lost_blocks == 0)
+            printf("first lost blocks: after %s x %s, %u blocks handed out of %u left (false ENOMEM)\n",
+                   call_name[c], handler_name[h], (unsigned)got, (unsigned)expected);
+        lost_blocks += (unsigned)(expected - got);
+    }
+    while (got > 0)
+        give(taken[--got], MAIN);
+}
+
+/* Every block handed out once and given back: from then on every take is a
+ * pop, in the timed call as in the trials. */
+static void use_every_block(void)
+{
+    check_no_false_enomem(CALL_NONE, KEEP);
 }
 
 static void drain(struct holder *h)
@@ -330,7 +459,7 @@ static void check_heap(enum call c, enum handler h)
                    poolalloc_fault_name(damage.kind), damage.ptr);
         return;
     }
-    size_t in_use = pool(pool_under_test).in_use, owned = owned_blocks();
+    size_t in_use = in_use_total(), owned = owned_blocks();
     if (in_use > owned) {
         if (lost_blocks == 0)
             printf("first lost blocks: after %s x %s, %u in use, %u owned\n", call_name[c], handler_name[h],
@@ -349,6 +478,7 @@ static bool trial(enum call c, enum handler h, uint32_t delay)
 {
     void *held = prepare(c, h);
     fired = first_done = nested_fired = nested_inside = 0;
+    expected_double_frees = h == DOUBLE;
     handler_kind = h;
     in_call = 1;
     board_systick_arm(delay);
@@ -356,13 +486,21 @@ static bool trial(enum call c, enum handler h, uint32_t delay)
     in_call = 0;
     while (!fired || !first_done || (h == NESTED && !nested_fired)) {
     }
+    if (expected_double_frees != 0) {
+        expected_double_frees = 0;
+        if (ownership_errors++ == 0)
+            printf("first ownership error: after %s x %s, the second free of %p was not reported\n", call_name[c],
+                   handler_name[h], held);
+    }
+    if (SWEEP_SPILL)
+        check_no_false_enomem(c, h);
     if (result != NULL) {
         claim(result, MAIN);
         const unsigned char *bytes = result;
         if (c == CALLOC)
             for (size_t i = 0; i < block; i++)
                 pattern_errors += bytes[i] != 0;
-        memset(result, mark_of(result, MAIN), block);
+        memset(result, mark_of(result, MAIN), size_of_block(result));
         give(result, MAIN);
     }
     drain(&first);
@@ -419,6 +557,7 @@ static void sweep(enum call c, enum handler h)
     uint32_t step = ticks_256 * 3 / (4 * 256); /* three quarters of an instruction */
     unsigned instructions = instructions_of(c, h);
     unsigned trials = 0, requested = 0, interrupted = 0, nested_in = 0;
+    double_frees_in_main = double_frees_in_handler = 0;
     uint32_t last_pc = 0, last_slot = UINT32_MAX;
     bool first_inside = false, ended_after_return = false;
     for (uint32_t delay = 1; trials < MAX_TRIALS; delay += step) {
@@ -444,6 +583,9 @@ static void sweep(enum call c, enum handler h)
            call_name[c], handler_name[h], trials, instructions, requested, interrupted);
     if (h == NESTED)
         printf(", %3u nested in a call", nested_in);
+    if (h == DOUBLE)
+        printf(", second free reported %u times in main, %u in the handler", double_frees_in_main,
+               double_frees_in_handler);
     printf("; %u ownership errors, %u lost blocks\n", ownership_errors, lost_blocks);
     if (ownership_errors != 0 || lost_blocks != 0 || preconditions_failed)
         return;
@@ -454,6 +596,30 @@ static void sweep(enum call c, enum handler h)
 #endif
     if (h == NESTED)
         CHECK(nested_in >= trials / 4);
+    if (h == DOUBLE) /* both orders: the handler's free first, and main's */
+        CHECK(double_frees_in_main > 0 && double_frees_in_handler > 0);
+}
+
+/* The combinations of this build's layout, until the heap breaks. */
+static void sweep_all(void)
+{
+#if SWEEP_SPILL
+    static const enum call calls[] = { MALLOC_LAST, MALLOC_SPILL, FREE_INTO };
+    static const enum handler handlers[] = { KEEP, GIVE };
+#else
+    static const enum call calls[] = { MALLOC_BUMP, MALLOC_POP, FREE_PUSH, REALLOC_IN_PLACE, CALLOC };
+    static const enum handler handlers[] = { KEEP, GIVE, ABA, NESTED, DOUBLE };
+#endif
+#if !SWEEP_SPILL
+    sweep(FREE_PUSH, DOUBLE); /* first: its broken variant fails nothing else */
+#endif
+    for (unsigned c = 0; c < sizeof calls / sizeof calls[0]; c++)
+        for (unsigned h = 0; h < sizeof handlers / sizeof handlers[0]; h++) {
+            bool swept = !(SWEEP_REGION && calls[c] == CALLOC) /* calloc serves the default region only */
+                         && handlers[h] != DOUBLE;
+            if (swept && ownership_errors == 0 && lost_blocks == 0 && !preconditions_failed)
+                sweep(calls[c], handlers[h]);
+        }
 }
 
 /* Every block allocatable exactly once, no more. */
@@ -463,7 +629,7 @@ static void final_check(void)
         give(parked[--parked_count], MAIN);
     size_t again = 0;
     void *p;
-    while (again <= capacity && (p = allocate(block)) != NULL) {
+    while (again <= capacity && (p = allocate(pool_block[0])) != NULL) {
         claim(p, MAIN);
         again++;
     }
@@ -479,13 +645,19 @@ int main(void)
 {
     while (pool_under_test < poolalloc_pool_count() && pool(pool_under_test).region != SWEEP_REGION)
         pool_under_test++;
-    struct poolalloc_pool_info info = pool(pool_under_test);
-    pool_first = (uintptr_t)info.start;
-    pool_limit = (uintptr_t)info.end;
-    block = info.block_size;
-    capacity = info.capacity;
-    if (!CHECK(poolalloc_pool_count() == 1u + SWEEP_REGION && capacity <= MAX_TRACKED && block >= 16)) {
-        printf("precondition failed: the sweep's layout (one pool per region)\n");
+    pools_tested = SWEEP_SPILL ? 3u : 1u;
+    for (unsigned i = 0; i < pools_tested && pool_under_test + i < poolalloc_pool_count(); i++) {
+        struct poolalloc_pool_info info = pool(pool_under_test + i);
+        pool_first[i] = (uintptr_t)info.start;
+        pool_limit[i] = (uintptr_t)info.end;
+        pool_block[i] = info.block_size;
+        pool_map_base[i] = capacity;
+        capacity += info.capacity;
+    }
+    block = pool_block[SWEEP_SPILL ? 1 : 0];
+    bool layout = SWEEP_SPILL ? pool_block[0] == 8 && block == 16 && pool_block[2] == 32 : block >= 16;
+    if (!CHECK(poolalloc_pool_count() == pools_tested + SWEEP_REGION && capacity <= MAX_TRACKED && layout)) {
+        printf("precondition failed: the sweep's layout (one pool per region, or 8, 16 and 32 bytes)\n");
         return check_finish("preempt-sweep");
     }
     board_sweep_init();
@@ -495,10 +667,9 @@ int main(void)
     /* At least 2 ticks per instruction: a step of at least one tick that
      * is shorter than one instruction (needs -icount). */
     precondition(ticks_256 >= 2 * 256, "SysTick counts instructions (run under -icount shift=10)");
-    for (unsigned c = MALLOC_BUMP; c <= (SWEEP_REGION ? REALLOC_IN_PLACE : CALLOC) && !preconditions_failed; c++)
-        for (unsigned h = KEEP; h <= NESTED; h++)
-            if (ownership_errors == 0 && lost_blocks == 0 && !preconditions_failed)
-                sweep((enum call)c, (enum handler)h);
+    if (SWEEP_SPILL)
+        use_every_block();
+    sweep_all();
     CHECK(!preconditions_failed);
     if (ownership_errors == 0 && !preconditions_failed)
         final_check();
