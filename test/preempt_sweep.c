@@ -513,7 +513,9 @@ static bool trial(enum call c, enum handler h, uint32_t delay)
 
 static uint32_t ticks_256; /* SysTick ticks of 256 instructions */
 
-static void calibrate(void)
+/* Not inlined: 256 instructions inside a larger function put Thumb-1's
+ * literal loads out of reach (more than 1020 bytes) on Cortex-M0. */
+static __attribute__((noinline)) void calibrate(void)
 {
     board_systick_free_run();
     uint32_t t0 = board_systick_now();
