@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: MIT
 """Validate a poolalloc pool layout and generate the code that encodes it.
 
-Run by meson.build at configure time: first with --check (prints the layout,
-or an error that names the bad entry and what would be valid, exit 1), then
-once per generated file (--emit header|source|ldscript|public, output on
-stdout); or once for all four (--emit all --outdir DIR: the source on
-stdout, for meson's configure_file to capture, and the other files of
-EMITTED written into DIR; the test and benchmark library variants use it).
+Run by meson.build at configure time: first with --emit check (prints the
+layout, or an error that names the bad entry and what would be valid, exit
+1), then once for all four generated files (--emit all --outdir DIR: the
+source on stdout, for meson's configure_file to capture, and the other files
+of EMITTED written into DIR; the product and every variant of the library),
+or once per file (--emit header|source|ldscript|public, on stdout).
+--emit largest-block prints the default region's largest block (the tests
+ask for it rather than parse the pools themselves).
 
 Layout rules (doc/design.md, "Layout rules"):
   * each entry is BLOCK:CAPACITY, decimal, both > 0, blocks distinct;
@@ -845,7 +847,8 @@ def main(argv=None):
     ap.add_argument('--libc', default='host', help='picolibc, newlib, newlib-nano or host')
     ap.add_argument('--cpu', default='host', help='the target CPU, for the build marker')
     ap.add_argument('--regions', default='', help='extra regions: NAME:START_SYMBOL:END_SYMBOL,...')
-    ap.add_argument('--emit', choices=['check', 'all'] + list(EMITTED), default='check')
+    ap.add_argument('--emit', choices=['check', 'all', 'largest-block'] + list(EMITTED), default='check',
+                    help='largest-block: the largest block of the default region, a number')
     ap.add_argument('--outdir', help='with --emit all: the directory the files go to')
     ap.add_argument('pools', nargs='*', help='[REGION@]BLOCK:CAPACITY entries')
     args = ap.parse_args(argv)
@@ -878,6 +881,9 @@ def main(argv=None):
         lay = Layout(pools, args.alignment, exact_size_table=bool(layout))
         layout.append(Region(name, start, end, lay, layout[-1].stop if layout else 0))
     pools_arg = ','.join(('' if r.first == 0 else r.name + '@') + '%d:%d' % p for r in layout for p in r.lay.pools)
+    if args.emit == 'largest-block':
+        print(max(b for b, _ in layout[0].lay.pools))
+        return 0
     if args.emit == 'check':
         if len(layout) == 1:
             print(layout[0].lay.summary())
