@@ -38,6 +38,45 @@ static bool spill_not_worth(const struct gen_args *g, const struct tune_optimum 
     return take;
 }
 
+/* The cost model's longest malloc or free on layout lay (one region),
+ * built with -Dfallback as `fallback` says. */
+static unsigned worst_instructions(const struct tune_layout *lay, bool fallback)
+{
+    struct tune_shape sh;
+    struct tune_cost c;
+    tune_layout_shape(lay, false, &sh);
+    tune_layout_cost(lay, &sh, fallback, &c);
+    return c.malloc_worst > c.free_worst ? c.malloc_worst : c.free_worst;
+}
+
+/* --max-instructions N: true (said) when fallback layout fb's worst case
+ * is above N and exact layout o's, with -Dfallback=false, is not. */
+static bool spill_too_slow(const struct gen_args *g, const struct tune_optimum *o, const struct tune_optimum *fb)
+{
+    unsigned slow = worst_instructions(&fb->layout, true), fast = worst_instructions(&o->layout, false);
+    if (slow <= (unsigned long)g->max_instructions || fast > (unsigned long)g->max_instructions)
+        return false;
+    printf("the layout relying on fallback takes up to %u instructions per call, more than --max-instructions %ld; "
+           "the one that needs no fallback, %llu bytes more, up to %u with -Dfallback=false (cost model): using it "
+           "(build it with -Dfallback=false)\n", slow, g->max_instructions,
+           (unsigned long long)(o->total_bytes - fb->total_bytes), fast);
+    return true;
+}
+
+/* --max-instructions N on the final layout o: DOES NOT FIT (true) when its
+ * worst case is above N -- with -Dfallback=false when o does not rely on
+ * fallback. */
+static bool print_too_slow(const struct gen_args *g, const struct tune_optimum *o, bool fallback)
+{
+    unsigned worst = worst_instructions(&o->layout, fallback);
+    if (worst <= (unsigned long)g->max_instructions)
+        return false;
+    printf("DOES NOT FIT: the layout takes up to %u instructions per call%s (cost model), more than "
+           "--max-instructions %ld (neither layout the search found is within it)\n", worst,
+           fallback ? "" : " with -Dfallback=false", g->max_instructions);
+    return true;
+}
+
 /* The fallback-aware search's result beside the exact one; replaces *o
  * by it when it is cheaper and allowed.  True if *o relies on fallback now;
  * *failed when the search failed (reported). */
@@ -61,6 +100,8 @@ static bool consider_fallback(const struct trace *const *ts, const struct gen_ar
                g->no_fallback ? " (--no-fallback)" : ": it is no dearer");
         return false;
     }
+    if (g->max_instructions >= 0 && spill_too_slow(g, o, &f.optimum))
+        return false;
     if (g->no_spill_under >= 0 && spill_not_worth(g, o, &f.optimum))
         return false;
     printf("using the layout relying on fallback, %llu bytes less (--no-fallback for the other; "
@@ -148,6 +189,8 @@ static int generate_layout(const struct trace *const *ts, const struct gen_args 
         return 3;
     }
     print_headroom(g, fitted);
+    if (g->max_instructions >= 0 && print_too_slow(g, &o, out->fallback))
+        return 3;
     out->layout = o.layout;
     return print_budget_layout(ts, g, &o, minimum, out->fallback);
 }
@@ -312,6 +355,8 @@ static int generate_traces(struct gen_args *g, struct trace *ts)
     uint64_t align[POOLALLOC_TRACE_MAX_POOLS] = { 0 };    /* region_alignments, likewise */
     if (region_budgets(g, &ts[0], budget) != 0 || region_alignments(g, &ts[0], align) != 0)
         return 2;
+    if (ts[0].region_count > 1 && g->max_instructions >= 0)
+        return usage_error("generate: --max-instructions: the cost of a build of several regions is not modelled");
     if (ts[0].region_count > 1)
         return generate_regions(ts, g, budget, align);
     /* One region: the output has no headings, the configure line is plain. */

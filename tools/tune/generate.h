@@ -23,6 +23,8 @@ struct gen_args {
     bool no_fallback;        /* --no-fallback: only layouts that serve with fallback off */
     long no_spill_under;     /* --no-spill-under PCT: the layout needing no fallback when it costs at
                               * most PCT % more RAM than the one relying on it; -1: not given */
+    long max_instructions;   /* --max-instructions N: the layout's worst malloc and free (cost
+                              * model) at most N, or DOES NOT FIT; -1: not given */
     /* --heap-size NAME=SIZE: region NAME's budget (heap: --heap-size SIZE,
      * the default region's, or the one region's); --alignment NAME=A:
      * region NAME's blocks are multiples of A (DMA buffers on whole cache

@@ -66,6 +66,14 @@ static const char *set_no_spill_under(struct gen_args *g, uint64_t n)
     return NULL;
 }
 
+static const char *set_max_instructions(struct gen_args *g, uint64_t n)
+{
+    if (n == 0 || n > 100000)
+        return "generate: --max-instructions %s: 1 to 100000";
+    g->max_instructions = (long)n;
+    return NULL;
+}
+
 static const struct gen_option {
     const char *name;
     const char *(*set)(struct gen_args *g, uint64_t n);
@@ -75,6 +83,7 @@ static const struct gen_option {
     { "--alignment", set_alignment },
     { "--headroom", set_headroom },
     { "--no-spill-under", set_no_spill_under },
+    { "--max-instructions", set_max_instructions },
 };
 
 /* The option `arg` names (as "--name" or "--name=value"), or NULL. */
@@ -94,6 +103,7 @@ int parse_generate(int argc, char **argv, struct gen_args *g)
     g->max_pools = POOLALLOC_TRACE_MAX_POOLS;
     g->headroom = -1;
     g->no_spill_under = -1;
+    g->max_instructions = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--no-fallback") == 0) {

@@ -236,6 +236,26 @@ def main():
           and 'more than --no-spill-under 20%: using the layout relying on fallback, 240 bytes less' in p.stdout
           and 'total 1176 bytes (minimum 1176)' in p.stdout
           and 'malloc 139, free 59 with -Dfallback=true (the layout relies on it)\n' in p.stdout, p.stdout + p.stderr)
+    # --max-instructions N (cost model): the fallback layout's worst case is
+    # 139, the exact layout's 47 with -Dfallback=false: 139 keeps the first,
+    # 138 takes the second, 46 fits neither (exit 3, DOES NOT FIT).
+    p = run('generate', sample, '--heap-size', '8K', '--headroom', '0', '--max-instructions', '139')
+    check('--max-instructions 139: the fallback layout', p.returncode == 0
+          and 'total 1176 bytes (minimum 1176)' in p.stdout and 'more than --max-instructions' not in p.stdout,
+          p.stdout + p.stderr)
+    p = run('generate', sample, '--heap-size', '8K', '--headroom', '0', '--max-instructions', '138')
+    check('--max-instructions 138: the exact layout', p.returncode == 0
+          and 'the layout relying on fallback takes up to 139 instructions per call, more than --max-instructions '
+              '138; the one that needs no fallback, 240 bytes more, up to 47 with -Dfallback=false' in p.stdout
+          and 'total 1416 bytes (minimum 1416)' in p.stdout
+          and 'replay of the trace on this layout, fallback off: 0 failures' in p.stdout, p.stdout + p.stderr)
+    p = run('generate', sample, '--heap-size', '8K', '--headroom', '0', '--max-instructions', '46')
+    check('--max-instructions 46: does not fit, exit 3', p.returncode == 3
+          and 'DOES NOT FIT: the layout takes up to 139 instructions per call (cost model), more than '
+              '--max-instructions 46' in p.stdout and '-Dpools=' not in p.stdout, p.stdout + p.stderr)
+    for bad in ('0', '100001'):
+        p = run('generate', sample, '--max-instructions', bad)
+        check('--max-instructions %s: exit 2' % bad, p.returncode == 2 and '1 to 100000' in p.stderr, p.stderr)
     p = run('generate', sample, '--no-spill-under', '100001')
     check('--no-spill-under 100001: exit 2', p.returncode == 2 and 'at most 100000' in p.stderr, p.stderr)
     p = run('--help')
