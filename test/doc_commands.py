@@ -29,6 +29,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The manuals beside the code they describe, whose examples run too.
 MANUALS = ['tools/tune/README.md']
+# The files whose blocks take longest (a build and its whole test suite;
+# the benchmarks): started first.
+LONGEST = ['README.md', 'doc/performance.md', 'doc/misra.md']
 BLOCK = re.compile(r'^```sh\n(.*?)^```', re.M | re.S)
 
 
@@ -51,8 +54,8 @@ def matrix_names():
     """The configuration names and the step names test/run-matrix.sh takes."""
     with open(os.path.join(ROOT, 'test', 'run-matrix.sh')) as f:
         text = f.read()
-    return (re.findall(r'^  "([A-Za-z0-9-]+)\|', text, re.M)
-            + re.findall(r'\[\[ " \$\{only\[\*\]\} " == \*" ([a-z]+) "\* \]\]', text))
+    steps = [w for line in re.findall(r'^run_steps (.+)$', text, re.M) for w in line.split()]
+    return re.findall(r'^  "([A-Za-z0-9-]+)\|', text, re.M) + steps
 
 
 def scratch_copy(dest):
@@ -114,10 +117,14 @@ def main():
         return ok, '%s (%d s)' % (what, time.monotonic() - started)
 
     # Each file runs in its own scratch copy: --jobs of them at a time
-    # (many blocks are single-threaded: QEMU runs, the tuner, Python).
+    # (many blocks are single-threaded: QEMU runs, the tuner, Python), the
+    # longest first (LONGEST), so that none starts last and runs alone.
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        for path, (ok, what) in zip(files, pool.map(timed, files)):
+        runs = {path: pool.submit(timed, path)
+                for path in sorted(files, key=lambda f: LONGEST.index(f) if f in LONGEST else len(LONGEST))}
+        for path in files:
+            ok, what = runs[path].result()
             print('docs: %s: %s' % (path, what) if ok else 'docs: %s: FAILED %s' % (path, what), flush=True)
             failed += not ok
     return failed

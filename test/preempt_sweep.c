@@ -541,11 +541,11 @@ static unsigned instructions_of(enum call c, enum handler h)
         ticks[i] = t0 - t1;
         if (result != NULL) {
             claim(result, MAIN);
-            memset(result, mark_of(result, MAIN), block);
+            memset(result, mark_of(result, MAIN), size_of_block(result));
             give(result, MAIN);
         } else if (held != NULL && timed == CALL_NONE) {
             claim(held, MAIN);
-            memset(held, mark_of(held, MAIN), block);
+            memset(held, mark_of(held, MAIN), size_of_block(held));
             give(held, MAIN);
         }
         drain(&first);
@@ -559,11 +559,12 @@ static void sweep(enum call c, enum handler h)
     uint32_t step = ticks_256 * 3 / (4 * 256); /* three quarters of an instruction */
     unsigned instructions = instructions_of(c, h);
     unsigned trials = 0, requested = 0, interrupted = 0, nested_in = 0;
-    double_frees_in_main = double_frees_in_handler = 0;
+    unsigned seconds_in_main = 0, seconds_in_handler = 0; /* reports while main's free ran */
     uint32_t last_pc = 0, last_slot = UINT32_MAX;
     bool first_inside = false, ended_after_return = false;
     for (uint32_t delay = 1; trials < MAX_TRIALS; delay += step) {
         nested_delay = 1 + (trials * NESTED_STEP * ticks_256 / 256) % (NESTED_SPAN * ticks_256 / 256);
+        unsigned in_main_before = double_frees_in_main, in_handler_before = double_frees_in_handler;
         bool inside = trial(c, h, delay);
         trials++;
         if (trials == 1)
@@ -580,14 +581,16 @@ static void sweep(enum call c, enum handler h)
         interrupted += interrupted_pc != last_pc;
         last_pc = interrupted_pc;
         nested_in += nested_inside;
+        seconds_in_main += double_frees_in_main - in_main_before;
+        seconds_in_handler += double_frees_in_handler - in_handler_before;
     }
     printf("sweep %-11s x %-6s %4u trials, %3u instructions, %3u positions, %3u interrupted",
            call_name[c], handler_name[h], trials, instructions, requested, interrupted);
     if (h == NESTED)
         printf(", %3u nested in a call", nested_in);
     if (h == DOUBLE)
-        printf(", second free reported %u times in main, %u in the handler", double_frees_in_main,
-               double_frees_in_handler);
+        printf(", interrupts inside the free: second free reported %u times in main, %u in the handler",
+               seconds_in_main, seconds_in_handler);
     printf("; %u ownership errors, %u lost blocks\n", ownership_errors, lost_blocks);
     if (ownership_errors != 0 || lost_blocks != 0 || preconditions_failed)
         return;
@@ -598,8 +601,8 @@ static void sweep(enum call c, enum handler h)
 #endif
     if (h == NESTED)
         CHECK(nested_in >= trials / 4);
-    if (h == DOUBLE) /* both orders: the handler's free first, and main's */
-        CHECK(double_frees_in_main > 0 && double_frees_in_handler > 0);
+    if (h == DOUBLE) /* both orders, with the interrupt inside main's free */
+        CHECK(seconds_in_main > 0 && seconds_in_handler > 0);
 }
 
 /* The combinations of this build's layout, until the heap breaks. */
@@ -608,20 +611,23 @@ static void sweep_all(void)
 #if SWEEP_SPILL
     static const enum call calls[] = { MALLOC_LAST, MALLOC_SPILL, FREE_INTO };
     static const enum handler handlers[] = { KEEP, GIVE };
+#elif SWEEP_REGION /* calloc serves the default region only */
+    static const enum call calls[] = { MALLOC_BUMP, MALLOC_POP, FREE_PUSH, REALLOC_IN_PLACE };
+    static const enum handler handlers[] = { KEEP, GIVE, ABA, NESTED }; /* and free x double, below */
 #else
     static const enum call calls[] = { MALLOC_BUMP, MALLOC_POP, FREE_PUSH, REALLOC_IN_PLACE, CALLOC };
-    static const enum handler handlers[] = { KEEP, GIVE, ABA, NESTED, DOUBLE };
-#endif
-#if !SWEEP_SPILL
-    sweep(FREE_PUSH, DOUBLE); /* first: its broken variant fails nothing else */
+    static const enum handler handlers[] = { KEEP, GIVE, ABA, NESTED }; /* and free x double, below */
 #endif
     for (unsigned c = 0; c < sizeof calls / sizeof calls[0]; c++)
-        for (unsigned h = 0; h < sizeof handlers / sizeof handlers[0]; h++) {
-            bool swept = !(SWEEP_REGION && calls[c] == CALLOC) /* calloc serves the default region only */
-                         && handlers[h] != DOUBLE;
-            if (swept && ownership_errors == 0 && lost_blocks == 0 && !preconditions_failed)
+        for (unsigned h = 0; h < sizeof handlers / sizeof handlers[0]; h++)
+            if (ownership_errors == 0 && lost_blocks == 0 && !preconditions_failed)
                 sweep(calls[c], handlers[h]);
-        }
+#if !SWEEP_SPILL
+    /* Last: the broken push and early unmask fail here too, but must be
+     * caught first by the patterns their rows in doc/atomicity.md name. */
+    if (ownership_errors == 0 && lost_blocks == 0 && !preconditions_failed)
+        sweep(FREE_PUSH, DOUBLE);
+#endif
 }
 
 /* Every block allocatable exactly once, no more. */

@@ -124,10 +124,15 @@ for entry in "${configs[@]}"; do
   if [ "${bad:-1}" -gt 0 ] && ! [ -s "$root/${entry%%|*}/test.log" ]; then failures+=("${entry%%|*}: configure or build"); fi
 done
 
+# The steps after the configurations.  Each prints its report and ends with
+# "counts: PASSED FAILED" and a "failed: NAME" line per failure; lint and
+# fuzz (each mostly one core), then integration and options, run side by
+# side, the docs alone (it runs two files at a time itself).
+
 # Static analysis of our own code, on the host build's compile database
 # (clang-tidy; checks in .clang-tidy) and on every C file (cppcheck).
-if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" lint "* ]]; then
-  echo "=== lint (from $SECONDS s)"
+step_lint() {
+  local ok=0 bad=0 name
   if [ -f "$root/host/compile_commands.json" ]; then
     # Our own sources in the host build (not the generated pool_layout.c).
     mapfile -t tidy_files < <(python3 -c 'import json,sys
@@ -135,98 +140,113 @@ for e in json.load(open(sys.argv[1])):
     f = e["file"]
     if "meson-generated" not in f: print(f)' "$root/host/compile_commands.json" | sort -u)
     if (cd "$root/host" && clang-tidy --quiet -p . "${tidy_files[@]}") >"$root/clang-tidy.log" 2>&1; then
-      echo "clang-tidy OK"; passed=$((passed + 1))
+      echo "clang-tidy OK"; ok=$((ok + 1))
     else
-      echo "clang-tidy FAILED:"; grep -E 'warning:|error:' "$root/clang-tidy.log" | head -20; failed=$((failed + 1)); failures+=("clang-tidy")
+      echo "clang-tidy FAILED:"; grep -E 'warning:|error:' "$root/clang-tidy.log" | head -20; bad=$((bad + 1))
+      echo "failed: clang-tidy"
     fi
   else
-    echo "clang-tidy FAILED: no host build to read compile_commands.json from"; failed=$((failed + 1)); failures+=("clang-tidy")
+    echo "clang-tidy FAILED: no host build to read compile_commands.json from"; bad=$((bad + 1))
+    echo "failed: clang-tidy"
   fi
-  if cppcheck --quiet --inline-suppr --error-exitcode=1 -UPOOLALLOC_TEST_SYNC --enable=warning,style,performance,portability --std=c11 \
-      -I include -I src -I tools/tune -I "$root/host" -I "$root/host/include" src/*.c test/*.c cross/newlib/*.c examples/*.c \
-      tools/tune/*.c tools/tune/tests/*.c tools/tune/fuzz/*.c >"$root/cppcheck.log" 2>&1; then
-    echo "cppcheck OK"; passed=$((passed + 1))
+  if cppcheck --quiet --inline-suppr --error-exitcode=1 -UPOOLALLOC_TEST_SYNC -UPOOLALLOC_TEST_NO_FREE_MARK \
+      -UPOOLALLOC_TEST_MARK_WITHOUT_LOOK -UPOOLALLOC_TEST_CLEAR_BEFORE_PUSH --enable=warning,style,performance,portability \
+      --std=c11 -I include -I src -I tools/tune -I "$root/host" -I "$root/host/include" src/*.c test/*.c cross/newlib/*.c \
+      examples/*.c tools/tune/*.c tools/tune/tests/*.c tools/tune/fuzz/*.c >"$root/cppcheck.log" 2>&1; then
+    echo "cppcheck OK"; ok=$((ok + 1))
   else
-    echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; failed=$((failed + 1)); failures+=("cppcheck")
+    echo "cppcheck FAILED:"; head -20 "$root/cppcheck.log"; bad=$((bad + 1)); echo "failed: cppcheck"
   fi
   # MISRA C:2012 (cppcheck's addon) on src/ and include/: every finding
   # fixed or documented in doc/misra.md (test/misra_check.py, about 25 s).
   if [ -f "$root/host/pool_layout.h" ] && test/misra_check.py --build "$root/host" >"$root/misra.log" 2>&1; then
-    echo "misra OK"; passed=$((passed + 1))
+    echo "misra OK"; ok=$((ok + 1))
   else
-    echo "misra FAILED:"; grep -E 'undocumented|error|FAILED' "$root/misra.log" | head -20; failed=$((failed + 1)); failures+=("misra")
+    echo "misra FAILED:"; grep -E 'undocumented|error|FAILED' "$root/misra.log" | head -20; bad=$((bad + 1))
+    echo "failed: misra"
   fi
   # Every source file carries the licence's SPDX line.
   if test/check_spdx.py >"$root/spdx.log" 2>&1; then
-    echo "spdx OK"; passed=$((passed + 1))
+    echo "spdx OK"; ok=$((ok + 1))
   else
-    echo "spdx FAILED:"; head -20 "$root/spdx.log"; failed=$((failed + 1)); failures+=("spdx")
+    echo "spdx FAILED:"; head -20 "$root/spdx.log"; bad=$((bad + 1)); echo "failed: spdx"
   fi
-fi
+  echo "counts: $ok $bad"
+}
 
 # The libFuzzer harness (test/fuzz/run-fuzz.sh: a clang build with
 # checks=full, ASan + UBSan), for a bounded time on the seed corpus.
-if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" fuzz "* ]]; then
-  echo "=== fuzz (from $SECONDS s)"
+step_fuzz() {
   if FUZZ_BUILD="$root/fuzz" test/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-45}" >"$root/fuzz.log" 2>&1; then
-    tail -1 "$root/fuzz.log"; passed=$((passed + 1))
+    tail -1 "$root/fuzz.log"; echo "counts: 1 0"
   else
-    echo "fuzz FAILED:"; tail -20 "$root/fuzz.log"; failed=$((failed + 1)); failures+=("fuzz")
+    echo "fuzz FAILED:"; tail -20 "$root/fuzz.log"; echo "failed: fuzz"; echo "counts: 0 1"
   fi
-fi
+}
+
+# A step that prints "PREFIX: NAME: ok..." or "PREFIX: NAME: FAILED..."
+# lines into LOG: those lines, the failures' details, and the counts (a
+# step that checked nothing fails).
+summarise() {
+  local prefix=$1 log=$2 what=$3 ok bad
+  grep -E "^$prefix: " "$log" | grep -v -e "not run twice" -e "no sh blocks"
+  ok=$(grep -cE "^$prefix: [^ ]+: ([0-9]+ block\(s\) )?ok" "$log")
+  bad=$(grep -c "^$prefix: [^ ]*: FAILED" "$log")
+  grep "^$prefix: [^ ]*: FAILED" "$log" | cut -c1-120 | sed 's/^/failed: /'
+  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
+    echo "$what FAILED: nothing was checked:"; tail -20 "$log"; bad=1; echo "failed: $what"
+  fi
+  if [ "$bad" -gt 0 ]; then sed -n '/FAILED/,$p' "$log" | head -60; fi
+  echo "counts: $ok $bad"
+}
 
 # Every integration path (Meson subproject, Make + pkg-config, CMake) from
 # a consumer project outside the tree, under QEMU (test/consumers/run.sh).
-if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" integration "* ]]; then
-  echo "=== integration (from $SECONDS s)"
-  mkdir -p "$root"
+step_integration() {
   test/consumers/run.sh "$(cd "$root" && pwd)/consumers" >"$root/integration.log" 2>&1
-  grep -E '^integration: ' "$root/integration.log"
-  ok=$(grep -cE '^integration: [^ ]+: ok$' "$root/integration.log")
-  bad=$(grep -c '^integration: [^ ]*: FAILED' "$root/integration.log")
-  while read -r line; do failures+=("$line"); done < <(grep '^integration: [^ ]*: FAILED' "$root/integration.log" | cut -c1-120)
-  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
-    echo "integration FAILED: no consumer was checked:"; tail -20 "$root/integration.log"; bad=1
-  fi
-  if [ "$bad" -gt 0 ]; then sed -n '/FAILED/,$p' "$root/integration.log" | head -60; fi
-  passed=$((passed + ok))
-  failed=$((failed + bad))
-fi
+  summarise integration "$root/integration.log" integration
+}
 
 # Every option with every cross file, configured (tests on) and built, not
 # run (test/option_sweep.sh).
-if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" options "* ]]; then
-  echo "=== options (from $SECONDS s)"
-  mkdir -p "$root"
+step_options() {
   test/option_sweep.sh "$(cd "$root" && pwd)/sweep" >"$root/options.log" 2>&1
-  grep -E '^sweep: ' "$root/options.log"
-  ok=$(grep -cE '^sweep: [^ ]+: ok' "$root/options.log")
-  bad=$(grep -c '^sweep: [^ ]*: FAILED' "$root/options.log")
-  while read -r line; do failures+=("$line"); done < <(grep '^sweep: [^ ]*: FAILED' "$root/options.log" | cut -c1-120)
-  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
-    echo "options FAILED: no combination was checked:"; tail -20 "$root/options.log"; bad=1
-  fi
-  passed=$((passed + ok))
-  failed=$((failed + bad))
-fi
+  summarise sweep "$root/options.log" options
+}
 
 # Every shell block of README.md and doc/*.md, run in a scratch copy as a
 # newcomer would (test/doc_commands.py); one test per documentation file.
-if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" docs "* ]]; then
-  echo "=== docs (from $SECONDS s)"
-  mkdir -p "$root"
+step_docs() {
   test/doc_commands.py --work "$root/docs" >"$root/docs.log" 2>&1
-  grep -E "^docs: " "$root/docs.log" | grep -v -e "not run twice" -e "no sh blocks"
-  ok=$(grep -cE '^docs: [^ ]+: [0-9]+ block\(s\) ok' "$root/docs.log")
-  bad=$(grep -c '^docs: [^ ]*: FAILED' "$root/docs.log")
-  while read -r line; do failures+=("$line"); done < <(grep '^docs: [^ ]*: FAILED' "$root/docs.log" | cut -c1-120)
-  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
-    echo "docs FAILED: no documentation file was checked:"; tail -20 "$root/docs.log"; bad=1
-  fi
-  if [ "$bad" -gt 0 ]; then sed -n '/FAILED/,$p' "$root/docs.log" | head -60; fi
-  passed=$((passed + ok))
-  failed=$((failed + bad))
-fi
+  summarise docs "$root/docs.log" docs
+}
+
+# Run the selected ones of these steps side by side, then print each
+# report whole, in order, and add up its counts and failures.
+run_steps() {
+  local step started=$SECONDS selected=()
+  for step in "$@"; do
+    if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $step "* ]]; then selected+=("$step"); fi
+  done
+  [ ${#selected[@]} -gt 0 ] || return 0
+  echo "=== ${selected[*]} (from $SECONDS s)"
+  for step in "${selected[@]}"; do "step_$step" >"$root/$step.report" 2>&1 & done
+  wait
+  for step in "${selected[@]}"; do
+    local ok=0 bad=1 line
+    grep -v -e '^counts: ' -e '^failed: ' "$root/$step.report"
+    read -r ok bad < <(sed -n 's/^counts: //p' "$root/$step.report")
+    passed=$((passed + ${ok:-0}))
+    failed=$((failed + ${bad:-1}))
+    while read -r line; do failures+=("$line"); done < <(sed -n 's/^failed: //p' "$root/$step.report")
+  done
+  echo "time: ${selected[*]}: $((SECONDS - started)) s"
+}
+
+mkdir -p "$root"
+run_steps lint fuzz
+run_steps integration options
+run_steps docs
 
 echo "time: everything $SECONDS s"
 for line in "${failures[@]}"; do echo "failed: $line"; done
