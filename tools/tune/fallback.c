@@ -85,13 +85,14 @@
 
 #define MAX_REPAIR_ROUNDS 64u
 #define SEED_SPREAD 1u     /* pool counts tried on either side of the bound's best */
-#define TRIM_ALL_POOLS 32u /* larger layouts: only the repaired pools are trimmed */
-/* Steps 4 and 5 are bounded by the records they replay (about 40 M a
- * second): the json workload's 9197-record trace needs about 60 M in step 5
- * to prove its optimum. */
-#define SEARCH_RECORDS 20000000u    /* step 4 */
+#define TRIM_ALL_POOLS 128u /* larger layouts: only the repaired pools are trimmed */
+/* Steps 4 and 5 are bounded by the records they replay (about 300 M a
+ * second, search_replay.c): the json workload's 9197-record trace needs
+ * about 60 M in step 5 to prove its optimum; on 29 000-record library-like
+ * traces these budgets take about 3 s in all. */
+#define SEARCH_RECORDS 200000000u   /* step 4 */
 #define EXHAUST_CANDIDATES 64u      /* step 5 only with this many candidate blocks at most */
-#define EXHAUST_RECORDS 100000000u  /* step 5 */
+#define EXHAUST_RECORDS 400000000u  /* step 5 */
 #define EXHAUST_TABLE (1u << 18)    /* entries of step 5's table of least costs at most */
 
 static int out_of_memory(char *err, size_t err_len)

@@ -4,7 +4,9 @@
  * rules (rules.c), the request model built from a trace (model.c), the
  * allocator simulator (replay.c), the sub-trace of each region (region.c),
  * the exact layout search (optimise.c), the search relying on fallback
- * (fallback.c) and the segment tree both use (peak_tree.c).  One header
+ * (fallback.c) with the replay it runs on a compiled trace
+ * (search_replay.c), the segment tree both searches use (peak_tree.c) and
+ * the cost model (cost.c).  One header
  * because they are small and share their types; the command line (cli.h:
  * one file per subcommand) is on top of them, and the tests and the fuzzer
  * link the same objects.
