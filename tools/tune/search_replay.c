@@ -43,16 +43,42 @@ enum compiled_kind {
 struct compiler {
     struct compiled_trace *c;
     struct ptrmap map;
-    uint64_t *size, *align;   /* of each step, until the request table numbers them */
 };
+
+/* What an event asks of the replay: REQ_ALLOC with the size and the
+ * alignment (a realloc asks for malloc's), REQ_INVALID, or REQ_NONE for a
+ * free, realloc(p, 0) or a control record. */
+static enum request_kind event_request(const struct trace *t, const struct trace_event *e, uint64_t align,
+                                       uint64_t *n, uint64_t *a)
+{
+    enum request_kind kind = tune_request(e, align, t->pointer_size, n, a);
+    if (tune_is_control(e->op) || e->op == POOLALLOC_TRACE_OP_FREE)
+        return REQ_NONE;
+    if (tune_is_realloc(e->op))
+        *a = 0;
+    return kind;
+}
+
+static uint32_t request_index(const struct compiled_trace *c, uint64_t size, uint64_t align)
+{
+    uint32_t lo = 0, hi = c->requests - 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->size[mid] < size || (c->size[mid] == size && c->align[mid] < align))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 
 static void emit(struct compiler *k, enum compiled_kind kind, uint32_t obj, uint32_t old, uint64_t size,
                  uint64_t align, bool reallocf)
 {
-    size_t i = k->c->count++;
-    k->c->step[i] = (struct compiled_step){ .kind = (uint8_t)kind, .reallocf = reallocf, .obj = obj, .old = old };
-    k->size[i] = size;
-    k->align[i] = align;
+    bool asks = kind == STEP_ALLOC || kind == STEP_INSTANT || kind == STEP_REALLOC;
+    k->c->step[k->c->count++] =
+        (struct compiled_step){ .kind = (uint8_t)kind, .reallocf = reallocf, .obj = obj, .old = old,
+                                .request = asks ? request_index(k->c, size, align) : 0 };
 }
 
 /* The pointer's object ended (freed), if the map knows it. */
@@ -91,17 +117,17 @@ static void compile_event(struct compiler *k, const struct trace *t, const struc
 {
     uint64_t n = 0, a = 0;
     uint32_t id;
-    enum request_kind kind = tune_request(e, align, t->pointer_size, &n, &a);
+    enum request_kind kind = event_request(t, e, align, &n, &a);
     if (tune_is_control(e->op))
         return;
-    if (e->op == POOLALLOC_TRACE_OP_FREE || kind == REQ_NONE) {
+    if (kind == REQ_NONE) {
         end_ptr(k, e->old);
     } else if (kind == REQ_INVALID) {
         emit(k, STEP_INVALID, NO_OBJECT, NO_OBJECT, 0, 0, false);
         if (e->op == POOLALLOC_TRACE_OP_REALLOCF)
             end_ptr(k, e->old);
     } else if (!tune_is_realloc(e->op) || e->old == 0 || !ptrmap_get(&k->map, e->old, &id)) {
-        compile_alloc(k, e->result, n, tune_is_realloc(e->op) ? 0 : a);
+        compile_alloc(k, e->result, n, a);
     } else if (e->result == 0) {
         emit(k, STEP_REALLOC, NO_OBJECT, id, n, 0, e->op == POOLALLOC_TRACE_OP_REALLOCF);
     } else {
@@ -125,67 +151,48 @@ static int request_order(const void *pa, const void *pb)
     return a->align < b->align ? -1 : a->align > b->align;
 }
 
-static uint32_t request_index(const struct compiled_trace *c, uint64_t size, uint64_t align)
+/* The request table: the trace's distinct requests, by size.  0, or -1
+ * when out of memory. */
+static int request_table(struct compiled_trace *c, const struct trace *t, uint64_t align)
 {
-    uint32_t lo = 0, hi = c->requests - 1;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (c->size[mid] < size || (c->size[mid] == size && c->align[mid] < align))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* The request table: the steps' distinct (size, alignment) pairs by size,
- * and each step's index in it.  0, or -1 when out of memory. */
-static int number_requests(struct compiler *k)
-{
-    struct compiled_trace *c = k->c;
-    struct request *all = malloc((c->count + 1) * sizeof *all);
+    struct request *all = malloc((t->event_count + 1) * sizeof *all);
+    size_t count = 0, distinct = 0;
     if (all == NULL)
         return -1;
-    for (size_t i = 0; i < c->count; i++)
-        all[i] = (struct request){ k->size[i], k->align[i] };
-    qsort(all, c->count, sizeof *all, request_order);
-    size_t distinct = 0;
-    for (size_t i = 0; i < c->count; i++)
+    for (size_t i = 0; i < t->event_count; i++)
+        if (event_request(t, &t->events[i], align, &all[count].size, &all[count].align) == REQ_ALLOC)
+            count++;
+    qsort(all, count, sizeof *all, request_order);
+    for (size_t i = 0; i < count; i++)
         if (distinct == 0 || request_order(&all[distinct - 1], &all[i]) != 0)
             all[distinct++] = all[i];
     c->size = malloc((distinct + 1) * sizeof *c->size);
     c->align = malloc((distinct + 1) * sizeof *c->align);
-    if (c->size == NULL || c->align == NULL) {
-        free(all);
-        return -1;
-    }
-    for (size_t i = 0; i < distinct; i++) {
-        c->size[i] = all[i].size;
-        c->align[i] = all[i].align;
-    }
+    if (c->size != NULL && c->align != NULL)
+        for (size_t i = 0; i < distinct; i++) {
+            c->size[i] = all[i].size;
+            c->align[i] = all[i].align;
+        }
     c->requests = (uint32_t)distinct;
     free(all);
-    for (size_t i = 0; i < c->count; i++)
-        c->step[i].request = request_index(c, k->size[i], k->align[i]);
-    return 0;
+    return c->size == NULL || c->align == NULL ? -1 : 0;
 }
 
 int compiled_trace_init(struct compiled_trace *c, const struct trace *t, uint64_t malloc_align)
 {
     memset(c, 0, sizeof *c);
+    struct compiler k = { .c = c };
     /* At most two steps per record: the request and a lost free. */
-    size_t most = 2 * t->event_count + 1;
-    struct compiler k = { .c = c, .size = malloc(most * sizeof *k.size), .align = malloc(most * sizeof *k.align) };
-    c->step = malloc(most * sizeof *c->step);
+    c->step = malloc((2 * t->event_count + 1) * sizeof *c->step);
     int rc = -1;
-    if (c->step != NULL && k.size != NULL && k.align != NULL && ptrmap_init(&k.map, t->event_count + 1) == 0) {
+    if (c->step != NULL && request_table(c, t, malloc_align) == 0 && ptrmap_init(&k.map, t->event_count + 1) == 0) {
         for (size_t i = 0; i < t->event_count; i++)
             compile_event(&k, t, &t->events[i], malloc_align);
-        rc = number_requests(&k);
+        struct compiled_step *fit = realloc(c->step, (c->count + 1) * sizeof *c->step);
+        c->step = fit != NULL ? fit : c->step;
+        rc = 0;
     }
     ptrmap_free(&k.map);
-    free(k.size);
-    free(k.align);
     if (rc != 0)
         compiled_trace_free(c);
     return rc;
