@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "tune.h"
+#include "xorshift.h"
 
 #define MAX_EVENTS 48
 #define MAX_OBJS 48
@@ -55,13 +56,9 @@ struct gen {
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
-/* xorshift64*: a deterministic generator, so failures reproduce. */
 static uint64_t rnd(uint64_t n)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (rng_state * UINT64_C(2685821657736338717)) % n;
+    return xorshift_below(&rng_state, n);
 }
 
 /* A random scenario and its trace (events point into t->events). */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tune.h"
+#include "xorshift.h"
 
 #define MAX_EVENTS 64
 #define ADDRESSES 12
@@ -24,13 +25,9 @@
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Du;
 
-/* xorshift64*: deterministic, so a failure reproduces. */
 static uint64_t rnd(uint64_t n)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (rng_state * UINT64_C(2685821657736338717)) % n;
+    return xorshift_below(&rng_state, n);
 }
 
 static uint64_t address(void)
