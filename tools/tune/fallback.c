@@ -85,13 +85,14 @@
 
 #define MAX_REPAIR_ROUNDS 64u
 #define SEED_SPREAD 1u     /* pool counts tried on either side of the bound's best */
-#define TRIM_ALL_POOLS 32u /* larger layouts: only the repaired pools are trimmed */
-/* Steps 4 and 5 are bounded by the records they replay (about 40 M a
- * second): the json workload's 9197-record trace needs about 60 M in step 5
- * to prove its optimum. */
-#define SEARCH_RECORDS 20000000u    /* step 4 */
+#define TRIM_ALL_POOLS 128u /* larger layouts: only the repaired pools are trimmed */
+/* Steps 4 and 5 are bounded by the records they replay (about 300 M a
+ * second, search_replay.c): the json workload's 9197-record trace needs
+ * about 60 M in step 5 to prove its optimum; on 29 000-record library-like
+ * traces these budgets take about 3 s in all. */
+#define SEARCH_RECORDS 200000000u   /* step 4 */
 #define EXHAUST_CANDIDATES 64u      /* step 5 only with this many candidate blocks at most */
-#define EXHAUST_RECORDS 100000000u  /* step 5 */
+#define EXHAUST_RECORDS 400000000u  /* step 5 */
 #define EXHAUST_TABLE (1u << 18)    /* entries of step 5's table of least costs at most */
 
 static int out_of_memory(char *err, size_t err_len)
@@ -178,60 +179,85 @@ static void layer(const uint64_t *cand, const uint64_t *peak, size_t n, int64_t 
 
 /* ---- Step 3: verify by replay, repair, trim ---------------------------------- */
 
-/* The traces a layout must serve, each replayed on its own. */
+/* The traces a layout must serve, each replayed on its own, compiled
+ * (search_replay.c). */
 struct traces {
-    const struct trace *const *t;
+    struct compiled_trace *c;
     size_t count;
-    uint64_t events;  /* records of one replay of them all */
-    uint64_t spent;   /* records replayed so far (the local search's budget) */
+    uint8_t *obj_pool; /* scratch: a pool number per object of the longest */
+    uint8_t *first;    /* scratch: a first pool per request of the longest table */
+    uint64_t events;   /* records of one replay of them all */
+    uint64_t spent;    /* records replayed so far (the local search's budget) */
 };
 
-/* The failures of every trace on `lay`, summed into *r. */
-static int replay_failures(struct traces *t, const struct tune_layout *lay, struct tune_replay *r)
+/* The traces compiled: 0, or -1 when out of memory. */
+static int traces_init(struct traces *t, const struct trace *const *traces, size_t count, uint64_t alignment)
 {
-    memset(r, 0, sizeof *r);
-    t->spent += t->events;
-    for (size_t i = 0; i < t->count; i++) {
-        struct tune_replay one;
-        if (tune_replay(t->t[i], lay, true, false, 0, &one) != 0)
+    uint32_t objects = 1, requests = 1;
+    t->c = calloc(count, sizeof *t->c);
+    if (t->c == NULL)
+        return -1;
+    t->count = count;
+    for (size_t i = 0; i < count; i++) {
+        if (compiled_trace_init(&t->c[i], traces[i], alignment) != 0)
             return -1;
+        t->events += traces[i]->event_count;
+        objects = t->c[i].objects > objects ? t->c[i].objects : objects;
+        requests = t->c[i].requests > requests ? t->c[i].requests : requests;
+    }
+    t->obj_pool = malloc(objects);
+    t->first = malloc(requests);
+    return t->obj_pool == NULL || t->first == NULL ? -1 : 0;
+}
+
+static void traces_free(struct traces *t)
+{
+    for (size_t i = 0; t->c != NULL && i < t->count; i++)
+        compiled_trace_free(&t->c[i]);
+    free(t->c);
+    free(t->obj_pool);
+    free(t->first);
+}
+
+/* The failures and high waters of every trace on `lay`: failures summed,
+ * high waters the largest, into *r. */
+static void replay_all(struct traces *t, const struct tune_layout *lay, struct compiled_result *r)
+{
+    t->spent += t->events;
+    compiled_replay(&t->c[0], lay, t->obj_pool, t->first, r);
+    for (size_t i = 1; i < t->count; i++) {
+        struct compiled_result one;
+        compiled_replay(&t->c[i], lay, t->obj_pool, t->first, &one);
         r->failures += one.failures;
         r->invalid += one.invalid;
         r->failures_no_pool += one.failures_no_pool;
-        for (size_t k = 0; k < lay->count; k++)
-            r->pool[k].failures += one.pool[k].failures;
-        tune_replay_free(&one);
+        for (size_t k = 0; k < lay->count; k++) {
+            r->pool_failures[k] += one.pool_failures[k];
+            r->high_water[k] = one.high_water[k] > r->high_water[k] ? one.high_water[k] : r->high_water[k];
+        }
     }
-    return 0;
 }
 
-/* 1 if `lay` serves every request of the traces that some layout of its
- * blocks can serve (invalid and too large ones are not the layout's), 0 if
- * not, -1 when out of memory. */
-static int clean(struct traces *t, const struct tune_layout *lay)
+/* True if `lay` serves every request of the traces that some layout of its
+ * blocks can serve (invalid and too large ones are not the layout's). */
+static bool clean(struct traces *t, const struct tune_layout *lay)
 {
-    struct tune_replay r;
-    if (replay_failures(t, lay, &r) != 0)
-        return -1;
-    bool ok = r.failures == r.invalid + r.failures_no_pool;
-    tune_replay_free(&r);
-    return ok;
+    struct compiled_result r;
+    replay_all(t, lay, &r);
+    return r.failures == r.invalid + r.failures_no_pool;
 }
 
 /* Smallest capacity of pool k (between lo and its capacity, known to
  * work) with a clean replay, the others fixed.  It gallops down from the
  * capacity before the binary search: a pool already at its least (most of
  * them, in the local search) costs one replay. */
-static int trim(struct traces *t, struct tune_layout *lay, size_t k, uint64_t lo)
+static void trim(struct traces *t, struct tune_layout *lay, size_t k, uint64_t lo)
 {
     uint64_t hi = lay->capacity[k];
     for (uint64_t step = 1; lo < hi; step *= 2) {
         uint64_t mid = hi - lo > step ? hi - step : lo;
         lay->capacity[k] = mid;
-        int ok = clean(t, lay);
-        if (ok < 0)
-            return -1;
-        if (!ok) {
+        if (!clean(t, lay)) {
             lo = mid + 1;
             break;
         }
@@ -240,46 +266,33 @@ static int trim(struct traces *t, struct tune_layout *lay, size_t k, uint64_t lo
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         lay->capacity[k] = mid;
-        int ok = clean(t, lay);
-        if (ok < 0)
-            return -1;
-        if (ok)
+        if (clean(t, lay))
             hi = mid;
         else
             lo = mid + 1;
     }
     lay->capacity[k] = hi;
-    return 0;
 }
 
 /* Rounds of replay-and-grow until the replay is clean.  Requests no layout
  * of these blocks can serve (invalid, too large) are not the layout's.  0
- * when clean; 1 (with err) when still failing after MAX_REPAIR_ROUNDS; -1
- * when out of memory. */
+ * when clean; 1 (with err) when still failing after MAX_REPAIR_ROUNDS. */
 static int repair(struct traces *t, struct tune_layout *lay, unsigned *rounds, char *err, size_t err_len)
 {
     for (*rounds = 0;; ++*rounds) {
-        struct tune_replay r;
-        if (replay_failures(t, lay, &r) != 0)
-            goto oom;
+        struct compiled_result r;
+        replay_all(t, lay, &r);
         uint64_t real = r.failures - r.invalid - r.failures_no_pool;
-        if (real == 0) {
-            tune_replay_free(&r);
+        if (real == 0)
             return 0;
-        }
         if (*rounds == MAX_REPAIR_ROUNDS) {
-            tune_replay_free(&r);
             (void)snprintf(err, err_len, "the fallback layout still fails %llu requests after %u repairs",
                            (unsigned long long)real, MAX_REPAIR_ROUNDS);
             return 1;
         }
         for (size_t k = 0; k < lay->count; k++)
-            lay->capacity[k] += r.pool[k].failures;
-        tune_replay_free(&r);
+            lay->capacity[k] += r.pool_failures[k];
     }
-oom:
-    (void)snprintf(err, err_len, "out of memory");
-    return -1;
 }
 
 /* A clean layout made cheaper: each pool, the largest blocks first, down
@@ -289,22 +302,21 @@ oom:
  * pools the repair grew only, each down to at most `floor` (the capacity
  * before the repair; NULL: none is trimmed).  A pool trimmed to nothing is
  * dropped. */
-static int trim_all(struct traces *t, struct tune_layout *lay, const uint64_t *floor)
+static void trim_all(struct traces *t, struct tune_layout *lay, const uint64_t *floor)
 {
     if (lay->count <= TRIM_ALL_POOLS) {
         for (bool moved = true; moved;) {
             moved = false;
             for (size_t k = lay->count; k-- > 0;) {
                 uint64_t before = lay->capacity[k];
-                if (trim(t, lay, k, 0) != 0)
-                    return -1;
+                trim(t, lay, k, 0);
                 moved |= lay->capacity[k] != before;
             }
         }
     } else if (floor != NULL) {
         for (size_t k = lay->count; k-- > 0;)
-            if (lay->capacity[k] > floor[k] && trim(t, lay, k, floor[k]) != 0)
-                return -1;
+            if (lay->capacity[k] > floor[k])
+                trim(t, lay, k, floor[k]);
     }
     size_t kept = 0;
     for (size_t k = 0; k < lay->count; k++)
@@ -313,7 +325,6 @@ static int trim_all(struct traces *t, struct tune_layout *lay, const uint64_t *f
             lay->capacity[kept++] = lay->capacity[k];
         }
     lay->count = kept;
-    return 0;
 }
 
 /* The bound's layout with `count` pools (from[] of its layers), capacities
@@ -352,6 +363,7 @@ struct search {
 
 static void search_free(struct search *s)
 {
+    traces_free(&s->traces);
     free(s->cand);
     free(s->first);
     free(s->peak);
@@ -443,8 +455,9 @@ static int search_seeds(struct search *s, size_t best_p, struct tune_layout *lay
         unsigned rounds;
         uint64_t before[POOLALLOC_TRACE_MAX_POOLS];
         memcpy(before, seeded.capacity, sizeof before);
-        if (repair(&s->traces, &seeded, &rounds, err, err_len) != 0 || trim_all(&s->traces, &seeded, before) != 0)
+        if (repair(&s->traces, &seeded, &rounds, err, err_len) != 0)
             return -1;
+        trim_all(&s->traces, &seeded, before);
         if (!found || tune_layout_bytes(&seeded, s->record) < tune_layout_bytes(lay, s->record)) {
             *lay = seeded;
             *repairs = rounds;
@@ -456,18 +469,15 @@ static int search_seeds(struct search *s, size_t best_p, struct tune_layout *lay
 
 /* Step 3, the other seed: the no-fallback optimum is clean too; trimmed
  * with fallback in mind it sometimes ends cheaper than *lay (its pools'
- * blocks are not the bound's).  0, or -1 with err. */
-static int search_other_seed(struct search *s, const struct tune_layout *seed, struct tune_layout *lay,
-                             char *err, size_t err_len)
+ * blocks are not the bound's). */
+static void search_other_seed(struct search *s, const struct tune_layout *seed, struct tune_layout *lay)
 {
     if (seed == NULL || seed->count == 0)
-        return 0;
+        return;
     struct tune_layout other = *seed;
-    if (trim_all(&s->traces, &other, NULL) != 0)
-        return out_of_memory(err, err_len);
+    trim_all(&s->traces, &other, NULL);
     if (tune_layout_bytes(&other, s->record) < tune_layout_bytes(lay, s->record))
         *lay = other;
-    return 0;
 }
 
 /* ---- Step 4: local search ------------------------------------------------------ */
@@ -509,11 +519,9 @@ static int try_layout(struct search *s, struct tune_layout *trial, struct tune_l
     if (blocks_bound(s, trial) >= cost)
         return 0;
     unsigned rounds;
-    int rc = repair(&s->traces, trial, &rounds, NULL, 0);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    if (trim_all(&s->traces, trial, NULL) != 0)
-        return -1;
+    if (repair(&s->traces, trial, &rounds, NULL, 0) != 0)
+        return 0;
+    trim_all(&s->traces, trial, NULL);
     if (tune_layout_bytes(trial, s->record) >= cost)
         return 0;
     *best = *trial;
@@ -674,21 +682,12 @@ static uint64_t bnb_rest(const struct bnb *b, size_t lo, uint64_t q)
 }
 
 /* The most blocks each pool of b->cur held at once over the traces (each
- * replayed on its own), into hw[].  0, or -1 when out of memory. */
-static int bnb_high_waters(struct bnb *b, uint64_t *hw)
+ * replayed on its own), into hw[]. */
+static void bnb_high_waters(struct bnb *b, uint64_t *hw)
 {
-    struct traces *t = &b->s->traces;
-    memset(hw, 0, b->cur.count * sizeof *hw);
-    for (size_t i = 0; i < t->count; i++) {
-        struct tune_replay r;
-        t->spent += t->events;
-        if (tune_replay(t->t[i], &b->cur, true, false, 0, &r) != 0)
-            return -1;
-        for (size_t k = 0; k < b->cur.count; k++)
-            hw[k] = r.pool[k].high_water > hw[k] ? r.pool[k].high_water : hw[k];
-        tune_replay_free(&r);
-    }
-    return 0;
+    struct compiled_result r;
+    replay_all(&b->s->traces, &b->cur, &r);
+    memcpy(hw, r.high_water, b->cur.count * sizeof *hw);
 }
 
 static int child_order(const void *pa, const void *pb)
@@ -743,14 +742,13 @@ static int bnb_child(struct bnb *b, size_t c, uint64_t v, uint64_t *held)
     b->cur.block[k] = s->cand[c];
     b->cur.capacity[k] = v;
     b->cur.count++;
-    int rc = bnb_high_waters(b, hw);
+    int rc = 0;
+    bnb_high_waters(b, hw);
     *held = hw[k];
-    if (rc == 0) {
-        b->cost += s->cand[c] * v + s->record;
-        if (b->cost + bnb_rest(b, c + 1, hw[k + 1]) < b->best_cost)
-            rc = bnb_node(b, hw[k + 1]);
-        b->cost -= s->cand[c] * v + s->record;
-    }
+    b->cost += s->cand[c] * v + s->record;
+    if (b->cost + bnb_rest(b, c + 1, hw[k + 1]) < b->best_cost)
+        rc = bnb_node(b, hw[k + 1]);
+    b->cost -= s->cand[c] * v + s->record;
     b->cur.count--;
     b->cur.block[k] = s->cand[b->top];
     b->cur.capacity[k] = UINT64_MAX;
@@ -838,21 +836,19 @@ int tune_optimise_fallback(const struct trace *const *traces, size_t trace_count
     lay->malloc_align = target->alignment;
     if (plain_only(m, err, err_len) != 0)
         return 1;
-    struct search s = { .traces = { .t = traces, .count = trace_count }, .pointer_size = target->pointer_size,
-                        .alignment = target->alignment, .record = target->pool_state_bytes,
-                        .max_pools = target->max_pools };
-    for (size_t i = 0; i < trace_count; i++)
-        s.traces.events += traces[i]->event_count;
+    struct search s = { .pointer_size = target->pointer_size, .alignment = target->alignment,
+                        .record = target->pool_state_bytes, .max_pools = target->max_pools };
     if (s.max_pools == 0 || s.max_pools > POOLALLOC_TRACE_MAX_POOLS)
         s.max_pools = POOLALLOC_TRACE_MAX_POOLS;
     size_t best_p = 0;
-    int rc = search_candidates(&s, m, err, err_len);
+    int rc = traces_init(&s.traces, traces, trace_count, target->alignment) != 0 ? out_of_memory(err, err_len)
+                                                                                  : search_candidates(&s, m, err, err_len);
     if (rc == 0 && s.n > 0 && m->demand_count > 0) {
         rc = search_bound(&s, &best_p, &out->lower_bound, err, err_len);
         if (rc == 0)
             rc = search_seeds(&s, best_p, lay, &out->repairs, err, err_len);
         if (rc == 0)
-            rc = search_other_seed(&s, seed, lay, err, err_len);
+            search_other_seed(&s, seed, lay);
         if (rc == 0 && improve(&s, lay, out->lower_bound, s.traces.spent + SEARCH_RECORDS) != 0)
             rc = out_of_memory(err, err_len);
         if (rc == 0 && exhaust(&s, lay, &out->lower_bound, s.traces.spent + EXHAUST_RECORDS) != 0)

@@ -4,7 +4,9 @@
  * rules (rules.c), the request model built from a trace (model.c), the
  * allocator simulator (replay.c), the sub-trace of each region (region.c),
  * the exact layout search (optimise.c), the search relying on fallback
- * (fallback.c) and the segment tree both use (peak_tree.c).  One header
+ * (fallback.c) with the replay it runs on a compiled trace
+ * (search_replay.c), the segment tree both searches use (peak_tree.c) and
+ * the cost model (cost.c).  One header
  * because they are small and share their types; the command line (cli.h:
  * one file per subcommand) is on top of them, and the tests and the fuzzer
  * link the same objects.
@@ -278,6 +280,52 @@ void tune_recorded_layout(const struct trace *t, struct tune_layout *lay);
 int tune_replay(const struct trace *t, const struct tune_layout *layout, bool fallback,
                 bool compare_addresses, size_t max_samples, struct tune_replay *r);
 void tune_replay_free(struct tune_replay *r);
+
+/* ---- Compiled replay (search_replay.c): the fallback search's inner loop --- */
+
+/* A trace compiled once for the thousands of replays the fallback search
+ * makes: the pointers resolved to object numbers and each request decoded,
+ * so that a replay is a walk over steps and a byte per object.  With
+ * fallback on, it gives the failures and high waters tune_replay gives. */
+struct compiled_step {
+    uint8_t kind;          /* enum compiled_kind (search_replay.c) */
+    bool reallocf;         /* a failed move frees the old block */
+    uint16_t unused;
+    uint32_t request;      /* index in the request table: (size, alignment) */
+    uint32_t obj, old;     /* the object made, and the one a realloc or free ends */
+};
+
+struct compiled_trace {
+    struct compiled_step *step;
+    size_t count;
+    uint32_t objects;
+    /* The distinct requests, by size: size[i], and align[i] (0 = malloc's). */
+    uint64_t *size, *align;
+    uint32_t requests;
+};
+
+struct compiled_result {
+    uint64_t failures, failures_no_pool, invalid;
+    uint64_t pool_failures[POOLALLOC_TRACE_MAX_POOLS];
+    uint64_t high_water[POOLALLOC_TRACE_MAX_POOLS];
+};
+
+/* 0, or -1 when out of memory.  Free with compiled_trace_free. */
+int compiled_trace_init(struct compiled_trace *c, const struct trace *t, uint64_t malloc_align);
+void compiled_trace_free(struct compiled_trace *c);
+/* Replay with fallback on, on a layout whose blocks ascend (as every
+ * layout of the search does).  `obj_pool` is scratch of c->objects bytes,
+ * `first` of c->requests entries.
+ * Constant memory; O(steps x pools) at worst, O(steps) when the pools
+ * that requests try first have room. */
+void compiled_replay(const struct compiled_trace *c, const struct tune_layout *lay, uint8_t *obj_pool,
+                     uint8_t *first, struct compiled_result *r);
+/* For the tests: whether the two replays of a layout of `pools` pools
+ * agree (failures, with no pool, invalid; each pool's failures and high
+ * water); and 1 if t compiled and replayed on `lay` gives what tune_replay
+ * gives with fallback on, 0 if not, -1 when out of memory. */
+bool compiled_result_matches(const struct compiled_result *fast, const struct tune_replay *slow, size_t pools);
+int compiled_replay_agrees(const struct trace *t, const struct tune_layout *lay);
 
 /* ---- Cost (cost.c): the lookup shape and worst-case instructions -------- */
 

@@ -3,7 +3,8 @@
  * libFuzzer harness for poolalloc-tune's trace reader and what runs on its
  * output: any input is either rejected with an in-range byte offset or
  * parsed, modelled, replayed on its recorded layout and optimised without a
- * crash, a leak or undefined behaviour; the trace merged with itself (two
+ * crash, a leak or undefined behaviour; the compiled replay of the fallback
+ * search (search_replay.c) agrees with the replay there; the trace merged with itself (two
  * scenarios) must optimise to the same cost as once.  Each region's
  * sub-trace is a well-formed one-region trace (its pools, region 0 only, no
  * poolalloc_malloc_in left but those for a region the trace has not, in
@@ -66,6 +67,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct tune_replay r;
         if (tune_replay(&t, &lay, (t.flags & POOLALLOC_TRACE_HEADER_FALLBACK) != 0, true, 16, &r) == 0)
             tune_replay_free(&r);
+        /* The fallback search's compiled replay gives what the replay gives
+         * (on layouts whose blocks ascend, as the search's all do). */
+        bool ascending = true;
+        for (size_t k = 1; k < lay.count; k++)
+            ascending &= lay.block[k - 1] < lay.block[k];
+        if (ascending && compiled_replay_agrees(&t, &lay) == 0)
+            abort();
         struct tune_optimum o;
         char msg[200];
         const struct tune_target target = { .pointer_size = t.pointer_size, .alignment = t.alignment,

@@ -18,7 +18,7 @@ cc=${CLANG:-clang}
 mkdir -p "$work/corpus"
 "$cc" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I "$here/.." -I "$here/../../../include" -o "$work/fuzz_trace" "$here/fuzz_trace.c" \
-  "$here/../trace.c" "$here/../rules.c" "$here/../model.c" "$here/../replay.c" "$here/../region.c" "$here/../optimise.c" "$here/../peak_tree.c"
+  "$here/../trace.c" "$here/../rules.c" "$here/../model.c" "$here/../replay.c" "$here/../region.c" "$here/../optimise.c" "$here/../peak_tree.c" "$here/../search_replay.c"
 python3 "$here/../tests/tracegen.py" seeds "$work/corpus"
 cd "$work"
 # -max_len: big enough for a header with 255 pools plus a few hundred records.

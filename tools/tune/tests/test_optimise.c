@@ -22,7 +22,8 @@
  * capacities up to the live peak, is replayed with tune_replay (the
  * allocator's rules with fallback; up to ENUMERATION_REPLAYS per trace).
  * Where the search says its layout is optimal (bound = result), this
- * checks the claim.  A prune too eager in step 5 is caught: with a
+ * checks the claim.  Each of those layouts is also replayed by the search's
+ * own compiled replay (search_replay.c), which must agree with tune_replay.  A prune too eager in step 5 is caught: with a
  * child's bound that forgets the v blocks its new pool takes (`left = q`
  * in bnb_children), 13 traces of the 10000 fail.
  */
@@ -31,6 +32,7 @@
 #include <string.h>
 
 #include "tune.h"
+#include "xorshift.h"
 
 #define MAX_EVENTS 48
 #define MAX_OBJS 48
@@ -54,13 +56,9 @@ struct gen {
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
-/* xorshift64*: a deterministic generator, so failures reproduce. */
 static uint64_t rnd(uint64_t n)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (rng_state * UINT64_C(2685821657736338717)) % n;
+    return xorshift_below(&rng_state, n);
 }
 
 /* A random scenario and its trace (events point into t->events). */
@@ -246,7 +244,8 @@ static uint64_t exhaustive(const struct gen *g, size_t max_pools, uint64_t state
  * most `top`, ascending from `from`; capacities up to the trace's live
  * peak, beyond which a pool changes nothing), while `*left` replays
  * remain: the first that replays clean into e->found.  1 found, 0 none,
- * -1 out of memory, 2 when the replays ran out. */
+ * -1 out of memory, 2 when the replays ran out, 3 when the compiled replay
+ * disagrees with tune_replay. */
 struct enumeration {
     const struct trace *t;
     uint64_t top, alignment, state_bytes, max_cap;
@@ -254,6 +253,9 @@ struct enumeration {
     size_t max_pools;
     long left;
     struct tune_layout found;
+    struct compiled_trace compiled; /* the trace as the search replays it */
+    uint8_t obj_pool[2 * MAX_EVENTS + 1], first[2 * MAX_EVENTS + 1];
+    struct compiled_result fast;
 };
 
 static int cheaper_clean(struct enumeration *e, struct tune_layout *lay, uint64_t from, uint64_t cost,
@@ -270,6 +272,11 @@ static int cheaper_clean(struct enumeration *e, struct tune_layout *lay, uint64_
         struct tune_replay r;
         if (tune_replay(e->t, lay, true, false, 0, &r) != 0)
             return -1;
+        compiled_replay(&e->compiled, lay, e->obj_pool, e->first, &e->fast);
+        if (!compiled_result_matches(&e->fast, &r, lay->count)) {
+            tune_replay_free(&r);
+            return 3;
+        }
         bool clean = r.failures == r.invalid;
         tune_replay_free(&r);
         if (clean) {
@@ -374,9 +381,14 @@ static const char *check_fallback(const struct gen *g, const struct trace *t, co
                              .largest = largest_request(g), .max_pools = target->max_pools,
                              .left = ENUMERATION_REPLAYS };
     struct tune_layout lay = { .malloc_align = g->alignment };
+    if (compiled_trace_init(&e.compiled, t, g->alignment) != 0)
+        return "out of memory";
     rc = cheaper_clean(&e, &lay, 1, 0, f.lower_bound);
+    compiled_trace_free(&e.compiled);
     if (rc < 0)
         return "out of memory";
+    if (rc == 3)
+        return "the compiled replay (search_replay.c) disagrees with tune_replay";
     n->enumerated += rc != 2;
     if (rc == 1) {
         (void)snprintf(why, sizeof why, "a %zu-pool layout of %llu bytes serves the trace below the bound %llu "
