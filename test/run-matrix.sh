@@ -31,31 +31,29 @@ cross_independent_in=m3-picolibc
 # configurations that differ in those, not again in the others.
 no_bench='-Dbenchmarks=false'
 
-# Longest first (configure, build and tests, measured on two cores: from
-# about 200 s down to 45 s), so that the two lanes end together.
 configs=(
-  "m3-picolibc|--cross-file cross/thumbv7m-picolibc.txt"
-  "m3-picolibc-checks-none|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=none -Dfault=message"
-  "m0-picolibc|--cross-file cross/thumbv6m-picolibc.txt"
   "host|-Db_sanitize=address,undefined"
-  "m33-picolibc|--cross-file cross/thumbv8m.main-picolibc.txt"
-  "m3-picolibc-regions|--cross-file cross/thumbv7m-picolibc.txt -Dregions=dma:__psram_start:__psram_end -Dpools=8:32,16:32,24:32,32:32,48:16,64:16,128:8,256:8,1024:4,dma@32:8,dma@512:4 $no_bench"
-  "m3-newlib|--cross-file cross/thumbv7m-newlib.txt"
-  "m3-newlib-small|--cross-file cross/thumbv7m-newlib.txt $issue_layout -Dsync=irq -Dstats=true"
-  "m3-newlib-nano|--cross-file cross/thumbv7m-newlib-nano.txt"
-  "m3-picolibc-abort-stats|--cross-file cross/thumbv7m-picolibc.txt -Dfault=abort -Dstats=true $no_bench"
-  "m3-picolibc-trace|--cross-file cross/thumbv7m-picolibc.txt -Dtrace=true"
-  "m3-newlib-nano-small|--cross-file cross/thumbv7m-newlib-nano.txt $issue_layout -Dfault=message $no_bench"
-  "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false -Dheap-start-symbol=__end $no_bench"
   "host-tsan|-Db_sanitize=thread -Dstats=true"
   "host-nofallback-none|-Dfallback=false -Dsync=none -Dpools=8:4,16:4,32:3,64:2 -Db_sanitize=address,undefined"
+  "m3-picolibc|--cross-file cross/thumbv7m-picolibc.txt"
+  "m3-picolibc-trace|--cross-file cross/thumbv7m-picolibc.txt -Dtrace=true"
+  "m3-picolibc-abort-stats|--cross-file cross/thumbv7m-picolibc.txt -Dfault=abort -Dstats=true $no_bench"
+  "m3-picolibc-one-pool|--cross-file cross/thumbv7m-picolibc.txt -Dpools=512:48 $no_bench"
+  "m3-picolibc-regions|--cross-file cross/thumbv7m-picolibc.txt -Dregions=dma:__psram_start:__psram_end -Dpools=8:32,16:32,24:32,32:32,48:16,64:16,128:8,256:8,1024:4,dma@32:8,dma@512:4 $no_bench"
+  "m3-newlib|--cross-file cross/thumbv7m-newlib.txt"
+  "m3-newlib-nano|--cross-file cross/thumbv7m-newlib-nano.txt"
+  "m0-picolibc|--cross-file cross/thumbv6m-picolibc.txt"
+  "m4f-picolibc|--cross-file cross/thumbv7em-picolibc.txt $no_bench"
+  "m33-picolibc|--cross-file cross/thumbv8m.main-picolibc.txt"
+  "m3-picolibc-small|--cross-file cross/thumbv7m-picolibc.txt $issue_layout -Dfallback=false -Dheap-start-symbol=__end $no_bench"
+  "m3-newlib-small|--cross-file cross/thumbv7m-newlib.txt $issue_layout -Dsync=irq -Dstats=true"
+  "m3-newlib-nano-small|--cross-file cross/thumbv7m-newlib-nano.txt $issue_layout -Dfault=message $no_bench"
   "host-checks-none|-Dchecks=none -Db_sanitize=address,undefined"
   "host-checks-full|-Dchecks=full -Dfault=message -Dstats=true -Db_sanitize=address,undefined"
-  "m3-picolibc-one-pool|--cross-file cross/thumbv7m-picolibc.txt -Dpools=512:48 $no_bench"
-  "m0-picolibc-checks-full|--cross-file cross/thumbv6m-picolibc.txt -Dchecks=full -Dstats=true $no_bench"
+  "m3-picolibc-checks-none|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=none -Dfault=message"
   "m3-picolibc-checks-full|--cross-file cross/thumbv7m-picolibc.txt -Dchecks=full -Dfault=message -Dstats=true $no_bench"
-  "m4f-picolibc|--cross-file cross/thumbv7em-picolibc.txt $no_bench"
   "m3-newlib-checks-full|--cross-file cross/thumbv7m-newlib.txt -Dchecks=full -Dfault=message $issue_layout $no_bench"
+  "m0-picolibc-checks-full|--cross-file cross/thumbv6m-picolibc.txt -Dchecks=full -Dstats=true $no_bench"
 )
 
 # One configuration: configure, build, test.  Prints its report and ends
